@@ -1,0 +1,53 @@
+"""Seams where checks plug into the message path: before the bot call and after it.
+
+The guardrails work provides the answer check; the escalation work provides the message check.
+Until then the defaults let everything through, so the path is the same shape either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from .shops import ShopConfig
+
+AnswerAction = Literal["allow", "flag", "redact", "block", "escalate"]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerReview:
+    """What to do with an outgoing answer: the action, the text to deliver, and why."""
+
+    action: AnswerAction
+    text: str
+    findings: Sequence[dict[str, Any]] = field(default_factory=tuple)
+
+    @property
+    def rules(self) -> list[str]:
+        return [str(finding["rule"]) for finding in self.findings]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReview:
+    """Whether a shopper message should go to a human on its own, and why."""
+
+    escalate_reasons: Sequence[str] = field(default_factory=tuple)
+
+
+class AnswerCheck(Protocol):
+    def review_answer(self, shop: ShopConfig, text: str) -> AnswerReview: ...
+
+
+class MessageCheck(Protocol):
+    def review_message(self, shop: ShopConfig, text: str) -> MessageReview: ...
+
+
+class PassThrough:
+    """Lets every answer and message through unchanged."""
+
+    def review_answer(self, shop: ShopConfig, text: str) -> AnswerReview:
+        return AnswerReview("allow", text)
+
+    def review_message(self, shop: ShopConfig, text: str) -> MessageReview:
+        return MessageReview()

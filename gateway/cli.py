@@ -1,0 +1,113 @@
+"""Command line: ``cs-gateway serve`` (and the tools later issues add)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from .app import create_app
+from .appkeys import CONFIG
+from .config import load_config
+from .demo_bot import create_demo_bot
+from .errors import ConfigError
+from .logging import configure_logging, event
+from .settings import GatewaySettings, load_settings, process_environ
+
+log = logging.getLogger("gateway.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cs-gateway", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the gateway")
+    serve.add_argument(
+        "--config",
+        type=Path,
+        default=Path("config"),
+        help="configuration directory (default: ./config)",
+    )
+    serve.add_argument("--host", help="listen address (default from gateway.yaml: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default from gateway.yaml: 8080)")
+    serve.add_argument("--store-url", help="redis://… to use Redis (default: in-memory)")
+    return parser
+
+
+async def serve(settings: GatewaySettings, config_dir: Path) -> None:
+    environ = process_environ()
+    config = load_config(config_dir, environ)
+    app = create_app(settings, config, environ)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    bot_runner: web.AppRunner | None = None
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        if settings.demo_bot:
+            bot_runner = web.AppRunner(create_demo_bot(), access_log=None)
+            await bot_runner.setup()
+            await web.TCPSite(bot_runner, "127.0.0.1", settings.demo_bot_port).start()
+        event(
+            log,
+            "gateway.started",
+            host=settings.host,
+            port=settings.port,
+            store="redis" if settings.store_url else "memory",
+            shops=sorted(config.shops.shops),
+            demo_bot=settings.demo_bot,
+        )
+        await _run_until_stopped(app)
+    finally:
+        if bot_runner is not None:
+            await bot_runner.cleanup()
+        await runner.cleanup()
+        event(log, "gateway.stopped")
+
+
+async def _run_until_stopped(app: web.Application) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    reloads: set[asyncio.Task[bool]] = set()
+
+    def on_hangup() -> None:
+        task = loop.create_task(app[CONFIG].reload())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_hangup)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        for task in list(reloads):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        try:
+            settings = load_settings(
+                args.config, host=args.host, port=args.port, store_url=args.store_url
+            )
+            configure_logging(settings.log_level)
+            asyncio.run(serve(settings, args.config))
+        except ConfigError as exc:
+            print(f"cs-gateway: configuration error: {exc.message}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"cs-gateway: cannot start: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    return 2  # pragma: no cover - argparse rejects unknown commands

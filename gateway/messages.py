@@ -1,0 +1,239 @@
+"""The message path: write the shopper's message, route it to the bot or a human, check the answer.
+
+Order matters and is the product's promise: the message is written to the conversation before it
+is routed anywhere, so a crash or a failing bot can never lose it; a bot answer is delivered only
+if the conversation still belongs to the bot (compare-and-append on the ownership version).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .checks import AnswerCheck, MessageCheck
+from .logging import conversation_ref, event, text_hash
+from .shops import ShopConfig
+from .stores import ConversationStore
+from .types import Clock
+from .upstream import BotClient, BotRequest, UpstreamError
+
+log = logging.getLogger("gateway.messages")
+
+Route = Literal["bot", "human"]
+ReplyFrom = Literal["bot", "gateway"]
+
+
+@dataclass(frozen=True, slots=True)
+class ShopperMessage:
+    conversation_id: str
+    shopper_id: str
+    text: str
+    message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    sender: ReplyFrom
+
+    def to_json(self) -> dict[str, str]:
+        return {"text": self.text, "from": self.sender}
+
+
+@dataclass(frozen=True, slots=True)
+class MessageOutcome:
+    conversation_id: str
+    message_id: str
+    route: Route
+    reply: Reply | None
+    findings: list[dict[str, Any]]
+    replayed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "message_id": self.message_id,
+            "route": self.route,
+            "reply": self.reply.to_json() if self.reply else None,
+            "findings": self.findings,
+        }
+
+    @classmethod
+    def from_json(cls, raw: str) -> MessageOutcome:
+        data = json.loads(raw)
+        reply = data["reply"]
+        return cls(
+            conversation_id=data["conversation_id"],
+            message_id=data["message_id"],
+            route=data["route"],
+            reply=Reply(reply["text"], reply["from"]) if reply else None,
+            findings=data["findings"],
+            replayed=True,
+        )
+
+
+class MessageInProgress(Exception):
+    """The same message_id is being handled right now (a retry that raced the original)."""
+
+
+class MessageService:
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        bot: BotClient,
+        answer_check: AnswerCheck,
+        message_check: MessageCheck,
+        clock: Clock = time.time,
+    ) -> None:
+        self._conversations = conversations
+        self._bot = bot
+        self._answer_check = answer_check
+        self._message_check = message_check
+        self._clock = clock
+
+    async def handle(self, shop: ShopConfig, message: ShopperMessage) -> MessageOutcome:
+        started = time.perf_counter()
+        shop_id, conversation_id = shop.shop_id, message.conversation_id
+        written = await self._conversations.append_shopper_message(
+            shop_id, conversation_id, message.message_id, message.text, self._clock()
+        )
+        if written.duplicate:
+            if written.recorded_outcome is None:
+                raise MessageInProgress(message.message_id)
+            return MessageOutcome.from_json(written.recorded_outcome)
+
+        decision: dict[str, Any] = {"upstream_status": None, "upstream_ms": None}
+        outcome = await self._route(
+            shop, message, written.ownership.owner, written.ownership.version, decision
+        )
+        await self._conversations.record_outcome(
+            shop_id, conversation_id, message.message_id, json.dumps(outcome.to_json())
+        )
+        event(
+            log,
+            "message.decision",
+            shop=shop_id,
+            conversation=conversation_ref(shop_id, conversation_id),
+            text_hash=text_hash(message.text),
+            route=outcome.route,
+            reply_from=outcome.reply.sender if outcome.reply else None,
+            rules=[finding["rule"] for finding in outcome.findings],
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            **decision,
+        )
+        return outcome
+
+    async def _route(
+        self,
+        shop: ShopConfig,
+        message: ShopperMessage,
+        owner: str,
+        version: int,
+        decision: dict[str, Any],
+    ) -> MessageOutcome:
+        if owner == "human":
+            # A human owns the conversation: the message is in the log for the agent; no bot call.
+            return self._outcome(message, "human", None, [])
+
+        review = self._message_check.review_message(shop, message.text)
+        if review.escalate_reasons:
+            decision["reasons"] = list(review.escalate_reasons)
+            return await self._to_human(shop, message, list(review.escalate_reasons), [])
+
+        request = BotRequest(
+            shop.shop_id,
+            message.conversation_id,
+            message.shopper_id,
+            message.message_id,
+            message.text,
+        )
+        try:
+            answer = await self._bot.ask(shop.upstream, request)
+        except UpstreamError as exc:
+            decision.update(
+                upstream_status=exc.status,
+                upstream_error=exc.reason,
+                upstream_attempts=exc.attempts,
+            )
+            event(
+                log,
+                "upstream.error",
+                logging.WARNING,
+                shop=shop.shop_id,
+                conversation=conversation_ref(shop.shop_id, message.conversation_id),
+                reason=exc.reason,
+                status=exc.status,
+                attempts=exc.attempts,
+                detail=str(exc),
+            )
+            return await self._to_human(shop, message, [exc.reason], [])
+        decision.update(upstream_status=answer.status, upstream_ms=round(answer.latency_ms, 2))
+
+        verdict = self._answer_check.review_answer(shop, answer.text)
+        findings = list(verdict.findings)
+        if verdict.action == "escalate":
+            return await self._to_human(shop, message, ["answer_escalated"], findings)
+        if verdict.action == "block":
+            sender: ReplyFrom = "gateway"
+            text = shop.replies.fallback
+        else:
+            sender, text = "bot", verdict.text
+
+        cursor = await self._conversations.append_reply(
+            shop.shop_id,
+            message.conversation_id,
+            sender,
+            message.message_id,
+            text,
+            self._clock(),
+            expected_version=version,
+        )
+        if cursor is None:
+            # The conversation changed owner while the bot was thinking: never deliver the bot's
+            # answer next to a human's.
+            decision["dropped_reply"] = True
+            return self._outcome(message, "human", None, findings)
+        return self._outcome(message, "bot", Reply(text, sender), findings)
+
+    async def _to_human(
+        self,
+        shop: ShopConfig,
+        message: ShopperMessage,
+        reasons: list[str],
+        findings: list[dict[str, Any]],
+    ) -> MessageOutcome:
+        for reason in reasons:
+            await self._conversations.hand_to_human(
+                shop.shop_id, message.conversation_id, reason, self._clock()
+            )
+        holding = shop.replies.holding
+        await self._conversations.append_reply(
+            shop.shop_id,
+            message.conversation_id,
+            "gateway",
+            message.message_id,
+            holding,
+            self._clock(),
+            expected_version=None,
+        )
+        event(
+            log,
+            "handoff.requested",
+            shop=shop.shop_id,
+            conversation=conversation_ref(shop.shop_id, message.conversation_id),
+            reasons=reasons,
+        )
+        return self._outcome(message, "human", Reply(holding, "gateway"), findings)
+
+    @staticmethod
+    def _outcome(
+        message: ShopperMessage,
+        route: Route,
+        reply: Reply | None,
+        findings: list[dict[str, Any]],
+    ) -> MessageOutcome:
+        return MessageOutcome(message.conversation_id, message.message_id, route, reply, findings)

@@ -1,0 +1,100 @@
+"""Shopper messages in; the conversation's log out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ..appkeys import CONFIG, MESSAGES, STORE
+from ..auth import authorize
+from ..errors import Conflict, PayloadTooLarge, ValidationFailed
+from ..http import json_response, read_model, validate_query
+from ..messages import MessageInProgress, ShopperMessage
+from ..stores.memory_store import parse_cursor
+
+routes = web.RouteTableDef()
+
+MAX_TEXT_CHARS = 2000
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@-]{1,128}$")]
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: Identifier
+    shopper_id: Identifier
+    text: str
+    message_id: Identifier | None = None
+
+
+class MessagesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after: str | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+def checked_text(text: str) -> str:
+    if len(text) > MAX_TEXT_CHARS:
+        raise PayloadTooLarge(
+            f"text is {len(text)} characters; at most {MAX_TEXT_CHARS} are accepted"
+        )
+    if not text.strip():
+        raise ValidationFailed("text: must not be empty")
+    return text
+
+
+@routes.post("/v1/shops/{shop_id}/messages")
+async def post_message(request: web.Request) -> web.Response:
+    shop, _ = authorize(
+        request, request.app[CONFIG].current.shops, request.match_info["shop_id"], {"shop"}
+    )
+    body = await read_model(request, MessageIn)
+    message = ShopperMessage(
+        conversation_id=body.conversation_id,
+        shopper_id=body.shopper_id,
+        text=checked_text(body.text),
+        **({"message_id": body.message_id} if body.message_id else {}),
+    )
+    try:
+        outcome = await request.app[MESSAGES].handle(shop, message)
+    except MessageInProgress as exc:
+        raise Conflict(
+            f"message {exc} of this conversation is being handled; retry shortly"
+        ) from exc
+    headers = {"Idempotent-Replay": "true"} if outcome.replayed else None
+    return json_response(outcome.to_json(), headers=headers)
+
+
+@routes.get("/v1/shops/{shop_id}/conversations/{conversation_id}/messages")
+async def list_messages(request: web.Request) -> web.Response:
+    shop, _ = authorize(
+        request,
+        request.app[CONFIG].current.shops,
+        request.match_info["shop_id"],
+        {"shop", "agent"},
+    )
+    query = validate_query(MessagesQuery, dict(request.query))
+    if query.after is not None:
+        try:
+            parse_cursor(query.after)
+        except ValueError as exc:
+            raise ValidationFailed(f"after: {exc}") from exc
+    messages = await request.app[STORE].conversations.read_messages(
+        shop.shop_id, request.match_info["conversation_id"], query.after, query.limit
+    )
+    items = [
+        {
+            "cursor": m.cursor,
+            "from": m.author,
+            "text": m.text,
+            "message_id": m.message_id,
+            "at": m.at,
+        }
+        for m in messages
+    ]
+    return json_response(
+        {"messages": items, "next_cursor": items[-1]["cursor"] if items else query.after}
+    )

@@ -1,0 +1,156 @@
+"""Per-shop configuration: pydantic models for ``config/shops/*.yaml`` and the loader.
+
+Every file is validated strictly (unknown fields are errors) and every error names the file and the
+field, so a typo stops start-up (or is refused on reload) instead of silently running defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError
+from .settings import format_validation_error, read_yaml_mapping
+
+Platform = Literal["jd", "douyin", "kuaishou"]
+Role = Literal["shop", "agent", "admin"]
+
+SHOP_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UpstreamConfig(_Strict):
+    """The shop's own bot: where it answers and how long we wait for it."""
+
+    url: AnyHttpUrl
+    timeout_s: float = Field(3.0, gt=0, le=60)
+    # Extra attempts after a connection error, a timeout or a 5xx; never after a bad answer.
+    retries: int = Field(1, ge=0, le=5)
+    retry_backoff_s: float = Field(0.05, ge=0, le=5)
+
+
+class ApiKeyConfig(_Strict):
+    """A key is given as the SHA-256 of its value, or as the name of a variable that holds it."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    role: Role = "shop"
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> ApiKeyConfig:
+        if (self.sha256 is None) == (self.env is None):
+            raise ValueError("give exactly one of 'sha256' or 'env'")
+        return self
+
+
+class RepliesConfig(_Strict):
+    """Texts the gateway itself sends to the shopper."""
+
+    holding: str = Field("正在为您转接人工客服，请稍候…", min_length=1, max_length=500)
+    fallback: str = Field(
+        "抱歉，这个问题我暂时无法回答，已为您记录，稍后由客服为您解答。",
+        min_length=1,
+        max_length=500,
+    )
+
+
+class GuardrailsConfig(_Strict):
+    """Outgoing-answer checks (filled by the guardrails work)."""
+
+
+class EscalationConfig(_Strict):
+    """When a conversation goes to a human (filled by the escalation work)."""
+
+
+class ShopConfig(_Strict):
+    shop_id: str = Field(pattern=SHOP_ID_PATTERN)
+    platform: Platform
+    name: str = ""
+    upstream: UpstreamConfig
+    api_keys: list[ApiKeyConfig] = Field(min_length=1)
+    replies: RepliesConfig = Field(default_factory=RepliesConfig)
+    guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig)
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+
+    @model_validator(mode="after")
+    def _unique_key_ids(self) -> ShopConfig:
+        ids = [key.id for key in self.api_keys]
+        if len(ids) != len(set(ids)):
+            raise ValueError("api_keys: key ids must be unique within a shop")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class KeyGrant:
+    """What a presented API key is allowed to act as."""
+
+    shop_id: str
+    key_id: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class ShopRegistry:
+    """All shops of one loaded configuration and the index of their key hashes."""
+
+    shops: Mapping[str, ShopConfig]
+    keys: Mapping[str, KeyGrant] = field(default_factory=dict)
+
+    def get(self, shop_id: str) -> ShopConfig | None:
+        return self.shops.get(shop_id)
+
+    def grant_for(self, presented_key: str) -> KeyGrant | None:
+        return self.keys.get(hash_key(presented_key))
+
+
+def hash_key(value: str) -> str:
+    # API keys are long random tokens, so a plain SHA-256 is the right cost: a slow KDF would
+    # add milliseconds to every request without protecting anything a random key doesn't.
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def load_shop_file(path: Path) -> ShopConfig:
+    data = read_yaml_mapping(path)
+    try:
+        shop = ShopConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(str(path), exc)) from exc
+    if shop.shop_id != path.stem:
+        raise ConfigError(f"{path}: shop_id: '{shop.shop_id}' must match the file name")
+    return shop
+
+
+def load_shops(shops_dir: Path, environ: Mapping[str, str]) -> ShopRegistry:
+    """Load every ``*.yaml`` under ``shops_dir``; any error names its file and field."""
+    if not shops_dir.is_dir():
+        raise ConfigError(f"{shops_dir}: shops directory not found")
+    shops: dict[str, ShopConfig] = {}
+    keys: dict[str, KeyGrant] = {}
+    for path in sorted(shops_dir.glob("*.yaml")):
+        shop = load_shop_file(path)
+        for index, key in enumerate(shop.api_keys):
+            where = f"{path}: api_keys.{index}"
+            if key.env is not None:
+                value = environ.get(key.env, "")
+                if not value:
+                    raise ConfigError(f"{where}.env: environment variable {key.env} is not set")
+                digest = hash_key(value)
+            else:
+                assert key.sha256 is not None
+                digest = key.sha256
+            if digest in keys:
+                raise ConfigError(f"{where}: the same key is already used by another key entry")
+            keys[digest] = KeyGrant(shop.shop_id, key.id, key.role)
+        shops[shop.shop_id] = shop
+    if not shops:
+        raise ConfigError(f"{shops_dir}: no shop files (*.yaml)")
+    return ShopRegistry(shops=shops, keys=keys)

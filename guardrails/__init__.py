@@ -1,0 +1,1 @@
+"""guardrails: pure checking of customer-service text against platform rules (no I/O)."""
