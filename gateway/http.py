@@ -38,12 +38,22 @@ async def read_json(request: web.Request) -> Any:
 
 
 async def read_model(request: web.Request, model: type[M]) -> M:
-    data = await read_json(request)
-    if not isinstance(data, dict):
-        raise ValidationFailed("request body must be a JSON object")
     try:
-        return model.model_validate(data)
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise PayloadTooLarge(
+            f"request body is larger than {request.client_max_size} bytes"
+        ) from exc
+    if not raw:
+        raise InvalidJSON("request body is empty; expected a JSON object")
+    try:
+        # pydantic-core parses and validates in one pass (the message path's hottest step).
+        return model.model_validate_json(raw)
     except ValidationError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            raise InvalidJSON(f"request body is not valid JSON: {exc.errors()[0]['msg']}") from exc
+        if any(error["type"] == "model_type" and not error["loc"] for error in exc.errors()):
+            raise ValidationFailed("request body must be a JSON object") from exc
         problems = describe(exc)
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
         raise ValidationFailed(f"invalid request: {summary}", details=problems) from exc

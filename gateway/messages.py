@@ -7,6 +7,7 @@ if the conversation still belongs to the bot (compare-and-append on the ownershi
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -44,7 +45,7 @@ class Reply:
         return {"text": self.text, "from": self.sender}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MessageOutcome:
     conversation_id: str
     message_id: str
@@ -61,6 +62,11 @@ class MessageOutcome:
             "reply": self.reply.to_json() if self.reply else None,
             "findings": self.findings,
         }
+
+    @functools.cached_property
+    def body(self) -> str:
+        """The response body, encoded once: it is both stored (for replays) and sent."""
+        return json.dumps(self.to_json(), ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str) -> MessageOutcome:
@@ -111,7 +117,7 @@ class MessageService:
             shop, message, written.ownership.owner, written.ownership.version, decision
         )
         await self._conversations.record_outcome(
-            shop_id, conversation_id, message.message_id, json.dumps(outcome.to_json())
+            shop_id, conversation_id, message.message_id, outcome.body
         )
         event(
             log,

@@ -64,8 +64,10 @@ async def post_message(request: web.Request) -> web.Response:
         raise Conflict(
             f"message {exc} of this conversation is being handled; retry shortly"
         ) from exc
-    headers = {"Idempotent-Replay": "true"} if outcome.replayed else None
-    return json_response(outcome.to_json(), headers=headers)
+    response = web.Response(text=outcome.body, content_type="application/json")
+    if outcome.replayed:
+        response.headers["Idempotent-Replay"] = "true"
+    return response
 
 
 @routes.get("/v1/shops/{shop_id}/conversations/{conversation_id}/messages")
