@@ -39,16 +39,26 @@ def _request_bytes(host: str, port: int, path: str, key: str, body: bytes) -> by
 
 
 async def _worker(
-    index: int, host: str, port: int, path: str, key: str, deadline: float,
-    latencies: list[float], counters: list[int], texts: list[str],
+    index: int,
+    host: str,
+    port: int,
+    path: str,
+    key: str,
+    deadline: float,
+    latencies: list[float],
+    counters: list[int],
+    texts: list[str],
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     sent = 0
     try:
         while time.perf_counter() < deadline:
             body = json.dumps(
-                {"conversation_id": f"w{index}-c{sent % 50}", "shopper_id": f"u{index}",
-                 "text": texts[sent % len(texts)]},
+                {
+                    "conversation_id": f"w{index}-c{sent % 50}",
+                    "shopper_id": f"u{index}",
+                    "text": texts[sent % len(texts)],
+                },
                 ensure_ascii=False,
             ).encode()
             sent += 1
@@ -74,15 +84,23 @@ async def _worker(
 
 
 async def run_load(
-    host: str, port: int, path: str, key: str, *, concurrency: int, seconds: float,
+    host: str,
+    port: int,
+    path: str,
+    key: str,
+    *,
+    concurrency: int,
+    seconds: float,
     texts: list[str],
 ) -> LoadResult:
     latencies: list[float] = []
     counters = [0, 0]
     started = time.perf_counter()
     deadline = started + seconds
-    await asyncio.gather(*(
-        _worker(i, host, port, path, key, deadline, latencies, counters, texts)
-        for i in range(concurrency)
-    ))
+    await asyncio.gather(
+        *(
+            _worker(i, host, port, path, key, deadline, latencies, counters, texts)
+            for i in range(concurrency)
+        )
+    )
     return LoadResult(counters[0], counters[1], time.perf_counter() - started, latencies)

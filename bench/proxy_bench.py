@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,12 +51,22 @@ def pin(cpu: int) -> None:
             os.sched_setaffinity(0, {cpu})
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def process(args: list[str], port: int, cpu: int, env: dict[str, str] | None = None
-            ) -> Iterator[None]:
+def process(
+    args: list[str], port: int, cpu: int, env: dict[str, str] | None = None
+) -> Iterator[int]:
     proc = subprocess.Popen(
-        args, cwd=REPO, env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        args,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         preexec_fn=lambda: pin(cpu),
     )
     try:
@@ -70,7 +79,7 @@ def process(args: list[str], port: int, cpu: int, env: dict[str, str] | None = N
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{args} did not start: {proc.stderr.read()!r}") from None
                 time.sleep(0.05)
-        yield
+        yield proc.pid
     finally:
         proc.terminate()
         try:
@@ -85,7 +94,9 @@ def process(args: list[str], port: int, cpu: int, env: dict[str, str] | None = N
 def gateway_config(root: Path, bot_url: str) -> Path:
     root = root / "config"
     (root / "shops").mkdir(parents=True)
-    (root / "gateway.yaml").write_text(yaml.safe_dump({"demo_bot": False, "log_level": os.environ.get("BENCH_LOG_LEVEL", "INFO")}))
+    (root / "gateway.yaml").write_text(
+        yaml.safe_dump({"demo_bot": False, "log_level": os.environ.get("BENCH_LOG_LEVEL", "INFO")})
+    )
     shop = {
         "shop_id": "bench",
         "platform": "jd",
@@ -96,12 +107,29 @@ def gateway_config(root: Path, bot_url: str) -> Path:
     return root
 
 
-def measure(port: int, args: argparse.Namespace) -> LoadResult:
+def measure(port: int, pid: int, args: argparse.Namespace) -> tuple[LoadResult, float]:
+    """The load result and the server's CPU microseconds per request (steadier than req/s when
+    other work shares the machine)."""
     path = "/v1/shops/bench/messages"
-    asyncio.run(run_load("127.0.0.1", port, path, KEY, concurrency=args.concurrency,
-                         seconds=1.0, texts=TEXTS))  # warm-up
-    return asyncio.run(run_load("127.0.0.1", port, path, KEY, concurrency=args.concurrency,
-                                seconds=args.seconds, texts=TEXTS))
+    asyncio.run(
+        run_load(
+            "127.0.0.1", port, path, KEY, concurrency=args.concurrency, seconds=1.0, texts=TEXTS
+        )
+    )  # warm-up
+    before = cpu_seconds(pid)
+    result = asyncio.run(
+        run_load(
+            "127.0.0.1",
+            port,
+            path,
+            KEY,
+            concurrency=args.concurrency,
+            seconds=args.seconds,
+            texts=TEXTS,
+        )
+    )
+    used = cpu_seconds(pid) - before
+    return result, used / max(result.requests, 1) * 1e6
 
 
 def main() -> None:
@@ -115,14 +143,24 @@ def main() -> None:
     python = sys.executable
     bot_port, proxy_port = free_port(), free_port()
     bot_url = f"http://127.0.0.1:{bot_port}/answer"
-    targets: dict[str, int] = {"bot alone": bot_port, "bare aiohttp proxy": proxy_port}
+    targets: dict[str, tuple[int, int]] = {}
     with contextlib.ExitStack() as stack:
-        stack.enter_context(
-            process([python, "-m", "bench.servers", "bot", str(bot_port)], bot_port, cpu=1)
+        targets["bot alone"] = (
+            bot_port,
+            stack.enter_context(
+                process([python, "-m", "bench.servers", "bot", str(bot_port)], bot_port, cpu=1)
+            ),
         )
-        stack.enter_context(process(
-            [python, "-m", "bench.servers", "proxy", str(proxy_port), bot_url], proxy_port, cpu=0
-        ))
+        targets["bare aiohttp proxy"] = (
+            proxy_port,
+            stack.enter_context(
+                process(
+                    [python, "-m", "bench.servers", "proxy", str(proxy_port), bot_url],
+                    proxy_port,
+                    cpu=0,
+                )
+            ),
+        )
         config = gateway_config(Path(stack.enter_context(tempfile.TemporaryDirectory())), bot_url)
         stores: list[tuple[str, str | None]] = [("gateway (memory store)", None)]
         if args.redis:
@@ -130,29 +168,47 @@ def main() -> None:
         for name, store_url in stores:
             port = free_port()
             env = {"GATEWAY_STORE_URL": store_url} if store_url else {}
-            command = [python, "-m", "gateway", "serve", "--config", str(config),
-                       "--port", str(port)]
-            stack.enter_context(process(command, port, cpu=0, env=env))
-            targets[name] = port
-        runs: dict[str, list[LoadResult]] = {name: [] for name in targets}
+            command = [
+                python,
+                "-m",
+                "gateway",
+                "serve",
+                "--config",
+                str(config),
+                "--port",
+                str(port),
+            ]
+            targets[name] = port, stack.enter_context(process(command, port, cpu=0, env=env))
+        runs: dict[str, list[tuple[LoadResult, float]]] = {name: [] for name in targets}
         for _ in range(args.rounds):
-            for name, port in targets.items():
-                runs[name].append(measure(port, args))
+            for name, (port, pid) in targets.items():
+                runs[name].append(measure(port, pid, args))
 
-    print(f"concurrency {args.concurrency}; {args.rounds} interleaved rounds of {args.seconds:.0f} s "
-          "per target; server under test pinned to one core; median round shown")
-    print(f"{'target':26} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  all rounds req/s")
-    median: dict[str, LoadResult] = {}
+    print(
+        f"concurrency {args.concurrency}; {args.rounds} interleaved rounds of {args.seconds:.0f} s "
+        "per target; server under test pinned to one core; median round shown"
+    )
+    print(
+        f"{'target':26} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'cpu us/req':>10}  all rounds req/s"
+    )
+    median: dict[str, tuple[LoadResult, float]] = {}
     for name, results in runs.items():
-        ordered = sorted(results, key=lambda r: r.rps)
-        median[name] = result = ordered[len(ordered) // 2]
-        spread = " ".join(f"{r.rps:.0f}" for r in results)
-        print(f"{name:26} {result.rps:8.0f} {result.percentile(0.5):8.2f} "
-              f"{result.percentile(0.99):8.2f} {sum(r.errors for r in results):7d}  {spread}")
-    bare = median["bare aiohttp proxy"].rps
-    for name, result in median.items():
+        ordered = sorted(results, key=lambda r: r[0].rps)
+        median[name] = result, cpu_us = ordered[len(ordered) // 2]
+        spread = " ".join(f"{r.rps:.0f}" for r, _ in results)
+        errors = sum(r.errors for r, _ in results)
+        print(
+            f"{name:26} {result.rps:8.0f} {result.percentile(0.5):8.2f} "
+            f"{result.percentile(0.99):8.2f} {errors:7d} {cpu_us:10.0f}  {spread}"
+        )
+    bare, bare_cpu = median["bare aiohttp proxy"][0].rps, median["bare aiohttp proxy"][1]
+    for name, (result, cpu_us) in median.items():
         if name.startswith("gateway"):
-            print(f"ratio {name} / bare proxy: {result.rps / bare:.2f}")
+            print(
+                f"ratio {name} / bare proxy: throughput {result.rps / bare:.2f}, "
+                f"CPU per request {cpu_us / bare_cpu:.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -5,12 +5,13 @@ Run as ``python -m bench.servers bot PORT`` or ``python -m bench.servers proxy P
 
 from __future__ import annotations
 
+import os
 import sys
 
 import aiohttp
 from aiohttp import web
 
-ANSWER = b'{"text": "\xe4\xba\xb2\xef\xbc\x8c48\xe5\xb0\x8f\xe6\x97\xb6\xe5\x86\x85\xe5\x8f\x91\xe8\xb4\xa7"}'
+ANSWER = '{"text": "亲，48小时内发货，发货后2-4天送达。"}'.encode()
 
 
 async def bot_answer(request: web.Request) -> web.Response:
@@ -26,7 +27,7 @@ def bot_app() -> web.Application:
 
 
 def proxy_app(bot_url: str) -> web.Application:
-    """The baseline: forward the body to the bot with one shared ClientSession, return its answer."""
+    """The baseline: forward the body to the bot over one shared ClientSession."""
     app = web.Application()
     session_key = web.AppKey("session", aiohttp.ClientSession)
 
@@ -43,7 +44,9 @@ def proxy_app(bot_url: str) -> web.Application:
             bot_url, data=body, headers={"Content-Type": "application/json"}
         ) as upstream:
             answer = await upstream.read()
-            return web.Response(body=answer, status=upstream.status, content_type="application/json")
+            return web.Response(
+                body=answer, status=upstream.status, content_type="application/json"
+            )
 
     app.cleanup_ctx.append(session_ctx)
     app.router.add_post("/v1/shops/{shop}/messages", forward)
@@ -53,7 +56,12 @@ def proxy_app(bot_url: str) -> web.Application:
 def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
     app = bot_app() if kind == "bot" else proxy_app(sys.argv[3])
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+    loop = None
+    if os.environ.get("BENCH_LOOP") == "uvloop":
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None, loop=loop)
 
 
 if __name__ == "__main__":

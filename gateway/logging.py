@@ -7,13 +7,12 @@ and a short hash of the text (``text_hash``) so that one message can be followed
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import sys
 from datetime import UTC, datetime
 from typing import IO, Any
 
-_STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+import orjson
 
 
 class JsonFormatter(logging.Formatter):
@@ -29,7 +28,8 @@ class JsonFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        # orjson: a log line per request is on the hot path, and stdlib json is ~5x slower here.
+        return orjson.dumps(entry, default=str).decode("utf-8")
 
 
 def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> None:

@@ -8,12 +8,13 @@ if the conversation still belongs to the bot (compare-and-append on the ownershi
 from __future__ import annotations
 
 import functools
-import json
 import logging
+import secrets
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import orjson
 
 from .checks import AnswerCheck, MessageCheck
 from .logging import conversation_ref, event, text_hash
@@ -33,7 +34,7 @@ class ShopperMessage:
     conversation_id: str
     shopper_id: str
     text: str
-    message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    message_id: str = field(default_factory=lambda: secrets.token_hex(16))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +67,11 @@ class MessageOutcome:
     @functools.cached_property
     def body(self) -> str:
         """The response body, encoded once: it is both stored (for replays) and sent."""
-        return json.dumps(self.to_json(), ensure_ascii=False)
+        return orjson.dumps(self.to_json()).decode("utf-8")
 
     @classmethod
     def from_json(cls, raw: str) -> MessageOutcome:
-        data = json.loads(raw)
+        data = orjson.loads(raw)
         reply = data["reply"]
         return cls(
             conversation_id=data["conversation_id"],
@@ -116,9 +117,6 @@ class MessageService:
         outcome = await self._route(
             shop, message, written.ownership.owner, written.ownership.version, decision
         )
-        await self._conversations.record_outcome(
-            shop_id, conversation_id, message.message_id, outcome.body
-        )
         event(
             log,
             "message.decision",
@@ -143,7 +141,11 @@ class MessageService:
     ) -> MessageOutcome:
         if owner == "human":
             # A human owns the conversation: the message is in the log for the agent; no bot call.
-            return self._outcome(message, "human", None, [])
+            outcome = self._outcome(message, "human", None, [])
+            await self._conversations.record_outcome(
+                shop.shop_id, message.conversation_id, message.message_id, outcome.body
+            )
+            return outcome
 
         review = self._message_check.review_message(shop, message.text)
         if review.escalate_reasons:
@@ -189,21 +191,24 @@ class MessageService:
         else:
             sender, text = "bot", verdict.text
 
-        cursor = await self._conversations.append_reply(
+        sent = self._outcome(message, "bot", Reply(text, sender), findings)
+        # If the conversation changed owner while the bot was thinking, the bot's answer is never
+        # delivered next to a human's: the shopper is told the conversation is with a human.
+        dropped = self._outcome(message, "human", None, findings)
+        delivered = await self._conversations.finish_with_reply(
             shop.shop_id,
             message.conversation_id,
-            sender,
             message.message_id,
+            sender,
             text,
             self._clock(),
-            expected_version=version,
+            version,
+            sent.body,
+            dropped.body,
         )
-        if cursor is None:
-            # The conversation changed owner while the bot was thinking: never deliver the bot's
-            # answer next to a human's.
+        if not delivered:
             decision["dropped_reply"] = True
-            return self._outcome(message, "human", None, findings)
-        return self._outcome(message, "bot", Reply(text, sender), findings)
+        return sent if delivered else dropped
 
     async def _to_human(
         self,
@@ -212,19 +217,16 @@ class MessageService:
         reasons: list[str],
         findings: list[dict[str, Any]],
     ) -> MessageOutcome:
-        for reason in reasons:
-            await self._conversations.hand_to_human(
-                shop.shop_id, message.conversation_id, reason, self._clock()
-            )
         holding = shop.replies.holding
-        await self._conversations.append_reply(
+        outcome = self._outcome(message, "human", Reply(holding, "gateway"), findings)
+        await self._conversations.finish_with_handoff(
             shop.shop_id,
             message.conversation_id,
-            "gateway",
             message.message_id,
+            reasons,
             holding,
             self._clock(),
-            expected_version=None,
+            outcome.body,
         )
         event(
             log,
@@ -233,7 +235,7 @@ class MessageService:
             conversation=conversation_ref(shop.shop_id, message.conversation_id),
             reasons=reasons,
         )
-        return self._outcome(message, "human", Reply(holding, "gateway"), findings)
+        return outcome
 
     @staticmethod
     def _outcome(

@@ -32,6 +32,8 @@ class GatewaySettings(BaseSettings):
     store_max_connections: int = Field(64, ge=1, le=10_000)
     store_timeout_s: float = Field(2.0, gt=0, le=60)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # auto: uvloop when installed (a drop-in, faster event loop), else asyncio's own.
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
     # The demo FAQ bot runs inside the gateway process on its own loopback port.
     demo_bot: bool = True
     demo_bot_port: int = Field(8081, ge=0, le=65535)

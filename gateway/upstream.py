@@ -10,13 +10,14 @@ UpstreamError
 from __future__ import annotations
 
 import asyncio
-import json
+import functools
 import logging
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import aiohttp
+import orjson
 
 from .logging import event
 from .shops import UpstreamConfig
@@ -69,6 +70,9 @@ class BotRequest:
             "text": self.text,
         }
 
+    def encoded(self) -> bytes:
+        return orjson.dumps(self.payload())
+
 
 @dataclass(frozen=True, slots=True)
 class BotAnswer:
@@ -80,8 +84,8 @@ class BotAnswer:
 
 def _parse_answer(body: bytes) -> str:
     try:
-        data: Any = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
         raise UpstreamBadAnswer("the bot's answer is not JSON") from exc
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         raise UpstreamBadAnswer('the bot\'s answer is not {"text": "..."}')
@@ -93,6 +97,15 @@ def _parse_answer(body: bytes) -> str:
     return text
 
 
+_JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+@functools.lru_cache(maxsize=256)
+def _timeout(upstream: UpstreamConfig) -> aiohttp.ClientTimeout:
+    # Shop configs are frozen (hashable) and replaced whole on reload, so this stays correct.
+    return aiohttp.ClientTimeout(total=upstream.timeout_s)
+
+
 class BotClient:
     """Calls a shop's bot. Retries transient faults (timeouts, refused connections, 5xx) only."""
 
@@ -102,9 +115,10 @@ class BotClient:
     async def ask(self, upstream: UpstreamConfig, request: BotRequest) -> BotAnswer:
         started = time.perf_counter()
         attempts = upstream.retries + 1
+        body = request.encoded()
         for attempt in range(1, attempts + 1):
             try:
-                status, text = await self._attempt(upstream, request)
+                status, text = await self._attempt(upstream, body)
             except UpstreamBadAnswer as exc:
                 exc.attempts = attempt
                 raise
@@ -126,11 +140,10 @@ class BotClient:
             return BotAnswer(text=text, status=status, latency_ms=latency_ms, attempts=attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _attempt(self, upstream: UpstreamConfig, request: BotRequest) -> tuple[int, str]:
-        timeout = aiohttp.ClientTimeout(total=upstream.timeout_s)
+    async def _attempt(self, upstream: UpstreamConfig, body: bytes) -> tuple[int, str]:
         try:
             async with self._session.post(
-                str(upstream.url), json=request.payload(), timeout=timeout
+                str(upstream.url), data=body, headers=_JSON_HEADERS, timeout=_timeout(upstream)
             ) as response:
                 if response.status >= 500:
                     raise UpstreamStatus(

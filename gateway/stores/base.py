@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from ..types import AppendResult, Author, Ownership, StoredMessage
@@ -33,6 +34,36 @@ class ConversationStore(Protocol):
 
         Returns the new cursor, or None when the version moved on (the reply is dropped).
         """
+
+    async def finish_with_reply(
+        self,
+        shop_id: str,
+        conversation_id: str,
+        message_id: str,
+        author: Author,
+        text: str,
+        at: float,
+        expected_version: int | None,
+        outcome_sent: str,
+        outcome_dropped: str,
+    ) -> bool:
+        """``append_reply`` and ``record_outcome`` as one atomic step (one round trip on Redis).
+
+        Records ``outcome_sent`` and returns True when the reply was appended; records
+        ``outcome_dropped`` and returns False when the version had moved on.
+        """
+
+    async def finish_with_handoff(
+        self,
+        shop_id: str,
+        conversation_id: str,
+        message_id: str,
+        reasons: Sequence[str],
+        holding_text: str | None,
+        at: float,
+        outcome: str,
+    ) -> Ownership:
+        """``hand_to_human`` for every reason, the holding reply and the outcome, atomically."""
 
     async def record_outcome(
         self, shop_id: str, conversation_id: str, message_id: str, outcome: str

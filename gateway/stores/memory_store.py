@@ -6,7 +6,9 @@ one event loop: the same guarantee the Lua scripts give on Redis.
 
 from __future__ import annotations
 
+import bisect
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..types import AppendResult, Author, Clock, Owner, Ownership, StoredMessage
@@ -14,11 +16,16 @@ from ..types import AppendResult, Author, Clock, Owner, Ownership, StoredMessage
 _SWEEP_EVERY = 1024
 
 
+# A log entry as a plain tuple of str/float: CPython's collector untracks such tuples, so a large
+# store does not make every full garbage collection (and so the p99 latency) slower.
+_Entry = tuple[str, Author, str, str, float]
+
+
 @dataclass(slots=True)
 class _Conversation:
     owner: Owner = "bot"
     version: int = 0
-    log: list[StoredMessage] = field(default_factory=list)
+    log: list[_Entry] = field(default_factory=list)
     outcomes: dict[str, str | None] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     expires_at: float = 0.0
@@ -30,6 +37,10 @@ def parse_cursor(cursor: str) -> tuple[int, int]:
     if not ms.isdigit() or not (seq == "" or seq.isdigit()):
         raise ValueError(f"malformed cursor {cursor!r}")
     return int(ms), int(seq or 0)
+
+
+def _entry_position(entry: _Entry) -> tuple[int, int]:
+    return parse_cursor(entry[0])
 
 
 class MemoryConversationStore:
@@ -79,7 +90,7 @@ class MemoryConversationStore:
             return AppendResult(None, ownership, duplicate=True, recorded_outcome=recorded)
         conversation.outcomes[message_id] = None
         cursor = self._next_cursor()
-        conversation.log.append(StoredMessage(cursor, "shopper", text, message_id, at))
+        conversation.log.append((cursor, "shopper", text, message_id, at))
         return AppendResult(cursor, ownership, duplicate=False)
 
     async def append_reply(
@@ -98,8 +109,59 @@ class MemoryConversationStore:
             return None
         conversation = self._touch(shop_id, conversation_id)
         cursor = self._next_cursor()
-        conversation.log.append(StoredMessage(cursor, author, text, message_id, at))
+        conversation.log.append((cursor, author, text, message_id, at))
         return cursor
+
+    async def finish_with_reply(
+        self,
+        shop_id: str,
+        conversation_id: str,
+        message_id: str,
+        author: Author,
+        text: str,
+        at: float,
+        expected_version: int | None,
+        outcome_sent: str,
+        outcome_dropped: str,
+    ) -> bool:
+        conversation = self._touch(shop_id, conversation_id)
+        if expected_version is not None and conversation.version != expected_version:
+            conversation.outcomes[message_id] = outcome_dropped
+            return False
+        conversation.log.append((self._next_cursor(), author, text, message_id, at))
+        conversation.outcomes[message_id] = outcome_sent
+        return True
+
+    async def finish_with_handoff(
+        self,
+        shop_id: str,
+        conversation_id: str,
+        message_id: str,
+        reasons: Sequence[str],
+        holding_text: str | None,
+        at: float,
+        outcome: str,
+    ) -> Ownership:
+        conversation = self._touch(shop_id, conversation_id)
+        self._hand_over(shop_id, conversation_id, conversation, reasons, at)
+        if holding_text:
+            conversation.log.append((self._next_cursor(), "gateway", holding_text, message_id, at))
+        conversation.outcomes[message_id] = outcome
+        return Ownership(conversation.owner, conversation.version)
+
+    def _hand_over(
+        self,
+        shop_id: str,
+        conversation_id: str,
+        conversation: _Conversation,
+        reasons: Sequence[str],
+        at: float,
+    ) -> None:
+        if conversation.owner != "human":
+            conversation.owner = "human"
+            conversation.version += 1
+            self._waiting.setdefault(shop_id, {}).setdefault(conversation_id, at)
+        conversation.reasons.extend(reasons)
 
     async def record_outcome(
         self, shop_id: str, conversation_id: str, message_id: str, outcome: str
@@ -112,11 +174,7 @@ class MemoryConversationStore:
         self, shop_id: str, conversation_id: str, reason: str, at: float
     ) -> Ownership:
         conversation = self._touch(shop_id, conversation_id)
-        if conversation.owner != "human":
-            conversation.owner = "human"
-            conversation.version += 1
-            self._waiting.setdefault(shop_id, {}).setdefault(conversation_id, at)
-        conversation.reasons.append(reason)
+        self._hand_over(shop_id, conversation_id, conversation, [reason], at)
         return Ownership(conversation.owner, conversation.version)
 
     async def ownership(self, shop_id: str, conversation_id: str) -> Ownership:
@@ -135,11 +193,11 @@ class MemoryConversationStore:
         conversation = self._live(shop_id, conversation_id)
         if conversation is None:
             return []
-        if after is None:
-            return conversation.log[:limit]
-        threshold = parse_cursor(after)
-        later = (m for m in conversation.log if parse_cursor(m.cursor) > threshold)
-        return [message for _, message in zip(range(limit), later, strict=False)]
+        start = 0
+        if after is not None:
+            threshold = parse_cursor(after)
+            start = bisect.bisect_right(conversation.log, threshold, key=_entry_position)
+        return [StoredMessage(*entry) for entry in conversation.log[start : start + limit]]
 
     async def waiting_for_human(self, shop_id: str, limit: int) -> list[str]:
         waiting = self._waiting.get(shop_id, {})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from importlib import resources
 from typing import Any, TypeVar, cast
 
@@ -48,6 +48,8 @@ class RedisConversationStore:
         self._append_shopper = _load_script(client, "append_shopper")
         self._append_reply = _load_script(client, "append_reply")
         self._hand_to_human = _load_script(client, "hand_to_human")
+        self._finish_with_reply = _load_script(client, "finish_with_reply")
+        self._finish_with_handoff = _load_script(client, "finish_with_handoff")
 
     async def append_shopper_message(
         self, shop_id: str, conversation_id: str, message_id: str, text: str, at: float
@@ -90,6 +92,73 @@ class RedisConversationStore:
             )
         )
         return _text(result) if result else None
+
+    async def finish_with_reply(
+        self,
+        shop_id: str,
+        conversation_id: str,
+        message_id: str,
+        author: Author,
+        text: str,
+        at: float,
+        expected_version: int | None,
+        outcome_sent: str,
+        outcome_dropped: str,
+    ) -> bool:
+        expected = "" if expected_version is None else str(expected_version)
+        result = await _guard(
+            self._finish_with_reply(
+                keys=[
+                    keys.conversation_meta(shop_id, conversation_id),
+                    keys.conversation_log(shop_id, conversation_id),
+                    keys.conversation_message_ids(shop_id, conversation_id),
+                ],
+                args=[
+                    expected,
+                    author,
+                    message_id,
+                    text,
+                    repr(at),
+                    self._ttl_s,
+                    outcome_sent,
+                    outcome_dropped,
+                ],
+            )
+        )
+        return bool(result)
+
+    async def finish_with_handoff(
+        self,
+        shop_id: str,
+        conversation_id: str,
+        message_id: str,
+        reasons: Sequence[str],
+        holding_text: str | None,
+        at: float,
+        outcome: str,
+    ) -> Ownership:
+        result = await _guard(
+            self._finish_with_handoff(
+                keys=[
+                    keys.conversation_meta(shop_id, conversation_id),
+                    keys.conversation_log(shop_id, conversation_id),
+                    keys.conversation_message_ids(shop_id, conversation_id),
+                    keys.waiting_for_human(shop_id),
+                    keys.conversation_reasons(shop_id, conversation_id),
+                ],
+                args=[
+                    conversation_id,
+                    message_id,
+                    repr(at),
+                    self._ttl_s,
+                    holding_text or "",
+                    outcome,
+                    *reasons,
+                ],
+            )
+        )
+        owner, version = cast(list[Any], result)
+        return Ownership(cast(Owner, _text(owner)), int(_text(version)))
 
     async def record_outcome(
         self, shop_id: str, conversation_id: str, message_id: str, outcome: str

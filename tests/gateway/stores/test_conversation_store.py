@@ -151,3 +151,53 @@ async def test_redis_backend_reports_unreachable_server() -> None:
             await backend.conversations.append_shopper_message(SHOP, CONV, "m", "t", 1.0)
     finally:
         await backend.aclose()
+
+
+async def test_finish_with_reply_appends_and_records_in_one_step(backend: StoreBackend) -> None:
+    store = backend.conversations
+    written = await store.append_shopper_message(SHOP, CONV, "m1", "hi", 1.0)
+    sent = await store.finish_with_reply(
+        SHOP, CONV, "m1", "bot", "您好", 2.0, written.ownership.version, "SENT", "DROPPED"
+    )
+    assert sent is True
+    again = await store.append_shopper_message(SHOP, CONV, "m1", "hi", 3.0)
+    assert again.recorded_outcome == "SENT"
+    assert [m.author for m in await store.read_messages(SHOP, CONV, None, 10)] == [
+        "shopper",
+        "bot",
+    ]
+
+
+async def test_finish_with_reply_after_owner_change_drops_and_records(
+    backend: StoreBackend,
+) -> None:
+    store = backend.conversations
+    written = await store.append_shopper_message(SHOP, CONV, "m1", "hi", 1.0)
+    await store.hand_to_human(SHOP, CONV, "explicit", 1.5)
+    sent = await store.finish_with_reply(
+        SHOP, CONV, "m1", "bot", "您好", 2.0, written.ownership.version, "SENT", "DROPPED"
+    )
+    assert sent is False
+    assert (await store.append_shopper_message(SHOP, CONV, "m1", "hi", 3.0)).recorded_outcome == (
+        "DROPPED"
+    )
+    assert [m.author for m in await store.read_messages(SHOP, CONV, None, 10)] == ["shopper"]
+
+
+async def test_finish_with_handoff_does_everything_once(backend: StoreBackend) -> None:
+    store = backend.conversations
+    await store.append_shopper_message(SHOP, CONV, "m1", "投诉", 1.0)
+    ownership = await store.finish_with_handoff(
+        SHOP, CONV, "m1", ["sensitive", "negative"], "正在转接…", 2.0, "OUT"
+    )
+    assert ownership == Ownership("human", 1)
+    assert await store.reasons(SHOP, CONV) == ["sensitive", "negative"]
+    assert await store.waiting_for_human(SHOP, 10) == [CONV]
+    log = await store.read_messages(SHOP, CONV, None, 10)
+    assert [(m.author, m.text) for m in log] == [("shopper", "投诉"), ("gateway", "正在转接…")]
+    assert (await store.append_shopper_message(SHOP, CONV, "m1", "x", 3.0)).recorded_outcome == (
+        "OUT"
+    )
+    second = await store.finish_with_handoff(SHOP, CONV, "m2", ["bot_timeout"], None, 4.0, "O2")
+    assert second == Ownership("human", 1)
+    assert len(await store.read_messages(SHOP, CONV, None, 10)) == 2
