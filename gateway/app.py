@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 import aiohttp
 from aiohttp import web
 
-from .appkeys import CONFIG, MESSAGES, STORE
+from .appkeys import CHECKS, CONFIG, MESSAGES, STORE, Checks
+from .checking import GuardrailsAnswerCheck
 from .checks import PassThrough
 from .config import ConfigHolder, LoadedConfig
 from .messages import MessageService
@@ -29,8 +30,10 @@ def create_app(
     backend_factory: Callable[[GatewaySettings], StoreBackend] | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
-    app[CONFIG] = ConfigHolder(config, settings, environ)
-    checks = PassThrough()
+    holder = app[CONFIG] = ConfigHolder(config, settings, environ)
+    checks = app[CHECKS] = Checks(
+        answer=GuardrailsAnswerCheck(lambda: holder.current.guardrails), message=PassThrough()
+    )
 
     async def store_ctx(app: web.Application) -> AsyncIterator[None]:
         backend = (backend_factory or (lambda s: open_backend(s, clock)))(settings)
@@ -45,7 +48,7 @@ def create_app(
             connector=connector, timeout=aiohttp.ClientTimeout(total=60)
         ) as session:
             app[MESSAGES] = MessageService(
-                app[STORE].conversations, BotClient(session), checks, checks, clock
+                app[STORE].conversations, BotClient(session), checks.answer, checks.message, clock
             )
             yield
 

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiohttp import web
 
+from .checks import AnswerCheck, MessageCheck
 from .config import ConfigHolder
 from .messages import MessageService
 from .stores import StoreBackend
 
+
+@dataclass(frozen=True, slots=True)
+class Checks:
+    """The checks in force: on outgoing answers, and on incoming shopper messages."""
+
+    answer: AnswerCheck
+    message: MessageCheck
+
+
 CONFIG = web.AppKey("config", ConfigHolder)
+CHECKS = web.AppKey("checks", Checks)
 STORE = web.AppKey("store", StoreBackend)
 MESSAGES = web.AppKey("messages", MessageService)

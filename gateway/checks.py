@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
+
+from guardrails import Action
 
 from .shops import ShopConfig
-
-AnswerAction = Literal["allow", "flag", "redact", "block", "escalate"]
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerReview:
     """What to do with an outgoing answer: the action, the text to deliver, and why."""
 
-    action: AnswerAction
+    action: Action
     text: str
     findings: Sequence[dict[str, Any]] = field(default_factory=tuple)
 
@@ -47,7 +47,7 @@ class PassThrough:
     """Lets every answer and message through unchanged."""
 
     def review_answer(self, shop: ShopConfig, text: str) -> AnswerReview:
-        return AnswerReview("allow", text)
+        return AnswerReview(Action.ALLOW, text)
 
     def review_message(self, shop: ShopConfig, text: str) -> MessageReview:
         return MessageReview()

@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from guardrails import Guardrails
+
+from .checking import compile_guardrails
 from .errors import ConfigError
 from .logging import event
 from .settings import GatewaySettings
@@ -22,14 +25,20 @@ class LoadedConfig:
     """Everything a request reads from configuration; replaced whole, never edited."""
 
     shops: ShopRegistry
+    guardrails: Mapping[str, Guardrails]
     source: Path
     loaded_at: float
 
 
 def load_config(config_dir: Path, environ: Mapping[str, str]) -> LoadedConfig:
-    """Read and validate the shop files (and everything compiled from them). Blocking."""
+    """Read and validate the shop files and compile each shop's guardrails. Blocking (lexicon
+    automata take a noticeable time to build): call it off the event loop once serving."""
+    shops = load_shops(config_dir / "shops", environ)
     return LoadedConfig(
-        shops=load_shops(config_dir / "shops", environ), source=config_dir, loaded_at=time.time()
+        shops=shops,
+        guardrails=compile_guardrails(config_dir, shops.shops),
+        source=config_dir,
+        loaded_at=time.time(),
     )
 
 

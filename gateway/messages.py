@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import orjson
 
+from guardrails import Action
+
 from .checks import AnswerCheck, MessageCheck
 from .logging import conversation_ref, event, text_hash
 from .shops import ShopConfig
@@ -183,9 +185,9 @@ class MessageService:
 
         verdict = self._answer_check.review_answer(shop, answer.text)
         findings = list(verdict.findings)
-        if verdict.action == "escalate":
+        if verdict.action is Action.ESCALATE:
             return await self._to_human(shop, message, ["answer_escalated"], findings)
-        if verdict.action == "block":
+        if verdict.action is Action.BLOCK:
             sender: ReplyFrom = "gateway"
             text = shop.replies.fallback
         else:

@@ -63,8 +63,45 @@ class RepliesConfig(_Strict):
     )
 
 
+Action = Literal["allow", "flag", "redact", "block", "escalate"]
+SeverityName = Literal["minor", "general", "serious", "especially_serious"]
+
+
+class CategoryRuleConfig(_Strict):
+    action: Action
+    severity: SeverityName
+
+
+class CategoryOverride(_Strict):
+    """A shop's change to its platform preset for one category; unset fields keep the preset."""
+
+    action: Action | None = None
+    severity: SeverityName | None = None
+
+
+class ShopLexicon(_Strict):
+    """An extra phrase file of the shop's (one phrase a line), path relative to the config dir."""
+
+    file: str = Field(min_length=1)
+    category: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+
+
 class GuardrailsConfig(_Strict):
-    """Outgoing-answer checks (filled by the guardrails work)."""
+    """Outgoing-answer checks on top of the platform preset (config/platforms/<platform>.yaml)."""
+
+    categories: dict[str, CategoryOverride] = Field(default_factory=dict)
+    allow_phrases: list[str] = Field(default_factory=list)
+    allowed_domains: list[str] = Field(default_factory=list)
+    lexicons: list[ShopLexicon] = Field(default_factory=list)
+    mask: str = Field("***", min_length=1, max_length=10)
+
+
+class PlatformPreset(_Strict):
+    """What every shop of a platform starts from: its own domains and a rule per category."""
+
+    platform: Platform
+    allowed_domains: list[str] = Field(min_length=1)
+    categories: dict[str, CategoryRuleConfig]
 
 
 class EscalationConfig(_Strict):

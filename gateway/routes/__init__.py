@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import health, messages
+from . import checks, health, messages
 
 
 def setup_routes(app: web.Application) -> None:
     app.add_routes(health.routes)
     app.add_routes(messages.routes)
+    app.add_routes(checks.routes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from gateway.app import create_app
 from gateway.config import load_config
 from gateway.settings import load_settings
 from gateway.stores import MemoryBackend, RedisBackend, StoreBackend
-from tests.conftest import FakeClock
+from tests.conftest import REPO, FakeClock
 
 SHOP_KEY = "shop-a-key-0123456789"
 AGENT_KEY = "shop-a-agent-key-0123"
@@ -80,7 +81,11 @@ def shop_doc(shop_id: str, bot_url: str, key: str, **overrides: Any) -> dict[str
 
 
 def write_config(root: Path, shops: list[dict[str, Any]], **settings: Any) -> Path:
+    """A config directory with these shops, the shipped platform presets and lexicons."""
     (root / "shops").mkdir(parents=True, exist_ok=True)
+    for shared in ("platforms", "lexicons"):
+        if not (root / shared).exists():
+            shutil.copytree(REPO / "config" / shared, root / shared)
     (root / "gateway.yaml").write_text(
         yaml.safe_dump({"demo_bot": False, **settings}, allow_unicode=True), "utf-8"
     )

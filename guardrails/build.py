@@ -1,0 +1,51 @@
+"""Assembling a shop's Guardrails from plain values (the gateway maps its config onto these)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .detectors.base import Detector
+from .detectors.emails import EmailDetector
+from .detectors.lexicon import LexiconDetector
+from .detectors.links import LinkDetector, RedirectDetector
+from .detectors.messengers import MessengerDetector
+from .detectors.payment import PaymentDetector
+from .detectors.phones import PhoneDetector
+from .detectors.qr_codes import QrCodeDetector
+from .detectors.stores import StoreDetector
+from .engine import Guardrails
+from .normalize import Normalizer, default_normalizer
+from .policy import Policy
+
+CATEGORIES = (
+    "phone", "messenger", "email", "link", "redirect", "qr_code", "store", "payment",
+    "abuse", "threat", "obscene", "political", "ad_law",
+)  # fmt: skip
+
+
+def build_guardrails(
+    *,
+    platform: str,
+    allowed_domains: Iterable[str],
+    lexicon: LexiconDetector | None,
+    policy: Policy,
+    normalizer: Normalizer | None = None,
+) -> Guardrails:
+    """The detectors for one platform (its own links and name are allowed) and one policy.
+
+    ``lexicon`` is passed in because its automaton is the expensive part: shops with the same
+    phrase lists share one.
+    """
+    detectors: list[Detector] = [
+        PhoneDetector(),
+        MessengerDetector(),
+        EmailDetector(),
+        LinkDetector(allowed_domains),
+        RedirectDetector(platform),
+        QrCodeDetector(),
+        StoreDetector(),
+        PaymentDetector(),
+    ]
+    if lexicon is not None:
+        detectors.append(lexicon)
+    return Guardrails(detectors, policy, normalizer or default_normalizer())

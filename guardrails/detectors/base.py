@@ -1,0 +1,97 @@
+"""The detector protocol and the helpers detectors share."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..normalize import MAX_GAP, NormalizedText
+from ..types import Finding
+
+
+class Detector(Protocol):
+    """Pure and synchronous: reads a normalised text, returns what it found, never raises."""
+
+    name: str
+
+    def detect(self, text: NormalizedText) -> list[Finding]: ...
+
+
+def mask(value: str, keep_start: int = 2, keep_end: int = 2) -> str:
+    """``13800138000`` -> ``138****8000``-style evidence that names the kind, not the contact."""
+    value = "".join(value.split())
+    if len(value) <= keep_start + keep_end:
+        return "*" * max(len(value), 3)
+    return value[:keep_start] + "****" + value[len(value) - keep_end :]
+
+
+def finding_from_compact(
+    text: NormalizedText, rule: str, category: str, start: int, end: int, evidence: str
+) -> Finding:
+    original_start, original_end = text.compact_to_original(start, end)
+    return Finding(rule, category, original_start, original_end, evidence)
+
+
+def finding_from_shadow(
+    text: NormalizedText, rule: str, category: str, start: int, end: int, evidence: str
+) -> Finding:
+    original_start, original_end = text.original_span(start, end)
+    return Finding(rule, category, original_start, original_end, evidence)
+
+
+def compact_matches(
+    pattern: re.Pattern[str], text: NormalizedText, group: int | str = 0
+) -> Iterator[re.Match[str]]:
+    """Matches on the compact view whose characters are no further apart than MAX_GAP."""
+    for match in pattern.finditer(text.compact):
+        start, end = match.span(group)
+        if start < end and text.gaps_ok(start, end, MAX_GAP):
+            yield match
+
+
+def is_latin_boundary(char: str) -> bool:
+    """True when ``char`` cannot continue a Latin word (so a short Latin keyword stands alone)."""
+    return not (char.isascii() and char.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class DigitRun:
+    """Digits in the shadow as groups a person typed between separators (``138 0013 8000``).
+
+    ``groups`` are (shadow start, shadow end) of each unbroken digit sequence; two groups belong
+    to one run when only separators, at most MAX_GAP of them, stand between them.
+    """
+
+    groups: tuple[tuple[int, int], ...]
+
+    def digits(self, shadow: str, first: int, last: int) -> str:
+        return "".join(shadow[s:e] for s, e in self.groups[first : last + 1])
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def digit_runs(text: NormalizedText) -> list[DigitRun]:
+    shadow = text.shadow
+    runs: list[DigitRun] = []
+    current: list[tuple[int, int]] = []
+    for match in _DIGITS.finditer(shadow):
+        start, end = match.span()
+        if current:
+            between = shadow[current[-1][1] : start]
+            joined = len(between) <= MAX_GAP and all(_is_digit_separator(char) for char in between)
+            if not joined:
+                runs.append(DigitRun(tuple(current)))
+                current = []
+        current.append((start, end))
+    if current:
+        runs.append(DigitRun(tuple(current)))
+    return runs
+
+
+def _is_digit_separator(char: str) -> bool:
+    # Between digit groups people put spaces, dashes, dots, stars, hearts and emoji; a letter,
+    # a CJK character or a comma ends the number.
+    return not (char.isalnum() or char in ",;!?。、:/" or "\u4e00" <= char <= "\u9fff")

@@ -1,0 +1,57 @@
+"""Banned phrases from lexicon files (abuse, threats, obscenity, politics, advertising-law terms),
+matched on the compact view with one Aho-Corasick automaton, so ``傻❤逼`` and ``傻 逼`` match.
+
+Allowed phrases sit in the same automaton; leftmost-longest matching lets an allowed phrase win
+over a shorter banned phrase inside it (``不能根治`` over ``根治``).
+"""
+
+from __future__ import annotations
+
+from ahocorasick_rs import AhoCorasick, MatchKind
+
+from ..lexicon import PhraseList
+from ..normalize import NormalizedText, Normalizer
+from ..types import Finding
+from .base import finding_from_compact, is_latin_boundary
+
+
+class LexiconDetector:
+    name = "lexicon"
+
+    def __init__(self, phrases: PhraseList, normalizer: Normalizer) -> None:
+        # Phrases are normalised like the text (simplified, lower-case, separators dropped), so a
+        # list may be written in traditional characters or with "100%"; the compact form is what
+        # the automaton sees.
+        entries: dict[str, str | None] = {}
+        for category, items in phrases.banned.items():
+            for phrase in items:
+                key = normalizer(phrase).compact
+                if key:
+                    entries.setdefault(key, category)
+        for phrase in phrases.allowed:
+            key = normalizer(phrase).compact
+            if key:
+                entries[key] = None  # allowed: wins over a banned phrase of the same text
+        self._keys = list(entries)
+        self._categories = [entries[key] for key in self._keys]
+        self._latin = [key.isascii() for key in self._keys]
+        self._automaton = AhoCorasick(self._keys, matchkind=MatchKind.LeftmostLongest)
+        self.size = len(self._keys)
+
+    def detect(self, text: NormalizedText) -> list[Finding]:
+        findings: list[Finding] = []
+        for index, start, end in self._automaton.find_matches_as_indexes(text.compact):
+            category = self._categories[index]
+            if category is None or not text.gaps_ok(start, end):
+                continue
+            if self._latin[index] and not (
+                is_latin_boundary(text.shadow_before(start))
+                and is_latin_boundary(text.shadow_after(end))
+            ):
+                continue
+            findings.append(
+                finding_from_compact(
+                    text, f"lexicon.{category}", category, start, end, self._keys[index]
+                )
+            )
+        return findings

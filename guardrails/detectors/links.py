@@ -1,0 +1,146 @@
+"""Links and domains outside the shop's platform, and redirects to other platforms by search
+instruction (``淘宝搜…``, ``某宝``, ``拼多多搜…``).
+
+A link is allowed only when its registered domain is on the platform's allowlist (a JD shop may
+link to jd.com or 3.cn; nobody may link to taobao.com). Domains are also found when written as
+``xx点com``, ``xx dot com`` or with a Chinese full stop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..normalize import NormalizedText
+from ..types import Finding
+from .base import compact_matches, finding_from_compact, finding_from_shadow
+
+_TLDS = (
+    "com|cn|net|org|cc|top|vip|shop|store|xyz|io|me|co|info|biz|tv|link|site|online|club|ltd|"
+    "wang|ink|life|live|fun|art|tech|hk|tw|app|dev|ly|gl|gd|im|in|us|uk|jp|kr|so|to|la|ws|mobi|"
+    "pro|asia|work|red|fit|pub|run|cool|plus|icu|cyou|vin|beer|love|tk|ml|ga|cf"
+)
+_SECOND_LEVEL = frozenset({"com.cn", "net.cn", "org.cn", "gov.cn", "com.hk", "com.tw", "co.uk"})
+_DOT = r"(?:\.|点|。| dot |\(dot\)|\[dot\])"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_URL = re.compile(
+    rf"(?:(?:https?|ftp)\s*:\s*//\s*)?(?:www{_DOT})?(?P<host>(?:{_LABEL}{_DOT})+(?:{_TLDS}))"
+    rf"(?![a-z0-9])(?P<path>(?::\d+)?(?:/[\w\-./?%&=#~+]*)?)"
+)
+_SCHEME_ONLY = re.compile(r"(?:https?|ftp)\s*:\s*//\s*[a-z0-9]")
+# On the compact view (separators gone): "w w w . s h o p 6 6 . c o m", "shop🔸lemon🔸com".
+_SPACED = re.compile(
+    r"(?:https?|www)(?P<name>[a-z0-9]{2,40}?)(?:com|cn|net|org|top|vip|xyz|cc|shop)(?![a-z0-9])"
+)
+_SYMBOL_DOTS = re.compile(
+    r"(?<![a-z0-9])(?P<name>[a-z][a-z0-9-]{1,30})(?:[^\w\s,;!?。、@]\s?[a-z][a-z0-9-]{1,30})*"
+    r"[^\w\s,;!?。、@.]\s?(?:com|cn|net|top|vip|xyz|shop)(?![a-z0-9])"
+)
+# Text before a host that makes it the domain of an e-mail address (the e-mail rule reports it).
+_EMAIL_BEFORE = re.compile(r"(?:@|#|\(at\)|\[at\]| at |圈a|艾特)\s*$")
+# A dotted name is a file, a version or a decimal, not a domain, when it looks like one of these.
+_NOT_A_HOST = re.compile(r"^\d+(?:\.\d+)+$|^v?\d+\.\d+")
+
+_OTHER_PLATFORMS = {
+    "jd": ("京东", "某东", "狗东", "jd"),
+    "taobao": ("淘宝", "桃宝", "掏宝", "淘bao", "tao宝", "某宝", "tb", "天猫", "某猫", "猫超",
+               "闲鱼", "咸鱼", "1688", "阿里巴巴"),
+    "pinduoduo": ("拼多多", "拼夕夕", "某多多", "某夕夕", "pdd", "多多"),
+    "douyin": ("抖音", "某音", "抖店", "dy", "抖抖"),
+    "kuaishou": ("快手", "某手", "ks"),
+    "other": ("小红书", "红薯", "唯品会", "微店", "有赞", "得物", "苏宁", "亚马逊", "当当",
+              "蘑菇街", "微商城", "独立站", "官网"),
+}  # fmt: skip
+_SEARCH = (
+    "搜索|搜一下|搜一搜|搜|查找|找|店铺|旗舰店|同款|下单|购买|买|拍|链接|有卖|上架|便宜|价格更低|"
+    "更便宜|优惠更多|领券|官方店|直播间"
+)
+
+
+class LinkDetector:
+    name = "links"
+
+    def __init__(self, allowed_domains: Iterable[str]) -> None:
+        self._allowed = frozenset(domain.lower().strip(".") for domain in allowed_domains)
+
+    def allowed(self, host: str) -> bool:
+        labels = host.split(".")
+        for index in range(len(labels) - 1):
+            if ".".join(labels[index:]) in self._allowed:
+                return True
+        return False
+
+    def detect(self, text: NormalizedText) -> list[Finding]:
+        findings: list[Finding] = []
+        shadow = text.shadow
+        for match in _URL.finditer(shadow):
+            host = re.sub(_DOT, ".", match.group("host"))
+            if _NOT_A_HOST.match(host) or self.allowed(host):
+                continue
+            if _EMAIL_BEFORE.search(shadow, max(0, match.start() - 5), match.start()):
+                continue
+            if not any(c.isalpha() for c in host.rsplit(".", 1)[0]) and not match.group("path"):
+                continue  # "3.5.cn"-like numbers with no path are not links
+            start, end = match.span()
+            findings.append(
+                finding_from_shadow(text, "link.domain", "link", start, end, registered(host))
+            )
+        if findings:
+            return findings
+        # Hosts broken up to escape the pattern above: spaced letters, symbols for dots.
+        for match in compact_matches(_SPACED, text):
+            host = match.group("name")
+            if not self.allowed(host + ".com") and not self.allowed(host + ".cn"):
+                start, end = match.span()
+                findings.append(finding_from_compact(text, "link.spaced", "link", start, end, host))
+        for match in _SYMBOL_DOTS.finditer(shadow):
+            start, end = match.span()
+            findings.append(
+                finding_from_shadow(text, "link.disguised", "link", start, end, match.group("name"))
+            )
+        if not findings:
+            for match in _SCHEME_ONLY.finditer(text.compact):
+                start, end = match.span()
+                findings.append(finding_from_compact(text, "link.url", "link", start, end, "url"))
+        return findings
+
+
+def registered(host: str) -> str:
+    labels = host.split(".")
+    if len(labels) >= 3 and ".".join(labels[-2:]) in _SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+class RedirectDetector:
+    """Steering to another platform or shop by telling the shopper what to search there."""
+
+    name = "redirects"
+
+    def __init__(self, own_platform: str) -> None:
+        names = [
+            name
+            for platform, names in _OTHER_PLATFORMS.items()
+            if platform != own_platform
+            for name in names
+        ]
+        alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+        self._pattern = re.compile(
+            rf"(?:去|到|在|上|来)?(?P<platform>{alternatives})(?:上|里|app|平台)?"
+            rf"(?:{_SEARCH})"
+        )
+
+    def detect(self, text: NormalizedText) -> list[Finding]:
+        findings: list[Finding] = []
+        for match in compact_matches(self._pattern, text):
+            platform = match.group("platform")
+            start, end = match.span()
+            if platform.isascii():
+                before = text.shadow_before(match.start("platform"))
+                after = text.shadow_after(match.end("platform"))
+                if (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()):
+                    continue
+            findings.append(
+                finding_from_compact(text, "redirect.search", "redirect", start, end, platform)
+            )
+        return findings

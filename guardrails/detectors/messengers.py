@@ -1,0 +1,81 @@
+"""Messenger contacts: WeChat, QQ and other chat apps, with their disguises, given with an ID or
+as an invitation to add or talk there (``加我V信 abc123``, ``扣扣：九八七…``, ``vx聊``).
+
+Mentions of a messenger that are not contacts pass: a watch that receives WeChat messages, paying
+with WeChat Pay, logging in with WeChat.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..normalize import NormalizedText
+from ..types import Finding
+from .base import compact_matches, finding_from_compact, is_latin_boundary, mask
+
+# Names and disguises, as they read in the compact (lower-case, simplified, separators skipped).
+_WECHAT = (
+    "企业微信|企微|微信|威信|薇信|危信|徽信|维信|围信|溦信|嶶信|徾信|wei信|v信|vx|wx|weixin|"
+    "wechat|卫星号|绿泡泡|绿色泡泡|加v|\\+v|v我"
+)
+_QQ = "qq|扣扣|扣扣号|抠抠|叩叩|企鹅|企鹅号|q群|qq群|扣群|球球"
+_OTHER = "钉钉|飞书|旺旺|阿里旺旺|陌陌|telegram|tg群|whatsapp|line号|skype|公众号|视频号|小红书号"
+_NAMES = f"(?:{_WECHAT}|{_QQ}|{_OTHER})"
+# Short Latin names that are also bits of ordinary words; they need a word boundary.
+_LATIN_NAMES = frozenset({"vx", "wx", "qq", "tg群", "line号", "v信", "加v", "+v", "v我", "skype"})
+
+_ID = r"(?P<id>[a-z][a-z0-9_-]{4,19}|\d{5,12})"
+_FILLER = r"(?:号码?|帐号|账号|id|是|为|:|搜索?|添加|加|一下)*"
+_WITH_ID = re.compile(f"(?P<name>{_NAMES}){_FILLER}{_ID}")
+_INVITE_BEFORE = re.compile(
+    f"(?:加|添加|加个|加一下|加下|联系|私聊|私信|找|戳|关注|进|入|扫|发我|留个?|来)"
+    f"(?:我|我们|本店|小编|客服|店主|老板|一下)?(?:的)?(?:个)?(?P<name>{_NAMES})"
+)
+_INVITE_AFTER = re.compile(
+    f"(?P<name>{_NAMES})(?:上|里)?(?:联系|聊|详聊|私聊|沟通|咨询|交流|发你|发给你|加我|找我|"
+    f"好友|下单|转账|付款|领|私信|同号|同步)"
+)
+# A messenger named as a feature or a way to pay is not a contact.
+_NOT_A_CONTACT = re.compile(
+    f"(?:{_NAMES})(?:支付|付款|付|钱包|零钱|红包|登录|登陆|消息|提醒|通知|语音|视频通话|运动|"
+    f"扫码支付|小程序码?|绑定|授权|分享|读书|提现|朋友圈|聊天记录|表情)"
+    f"|(?:接收|收到|同步|支持|兼容|显示|查看)(?:{_NAMES})"
+)
+
+
+class MessengerDetector:
+    name = "messengers"
+
+    def detect(self, text: NormalizedText) -> list[Finding]:
+        compact = text.compact
+        excluded = [m.span() for m in _NOT_A_CONTACT.finditer(compact)]
+        findings: list[Finding] = []
+        taken: list[tuple[int, int]] = []
+        for rule, pattern in (
+            ("messenger.id", _WITH_ID),
+            ("messenger.invitation", _INVITE_BEFORE),
+            ("messenger.invitation", _INVITE_AFTER),
+        ):
+            for match in compact_matches(pattern, text):
+                start, end = match.span()
+                name_start, name_end = match.span("name")
+                if not self._stands_alone(text, match.group("name"), name_start, name_end):
+                    continue
+                if any(s <= name_start < e for s, e in excluded):
+                    continue
+                if any(s < end and start < e for s, e in taken):
+                    continue
+                taken.append((start, end))
+                contact = match.groupdict().get("id") or ""
+                evidence = match.group("name") + (":" + mask(contact) if contact else "")
+                findings.append(finding_from_compact(text, rule, "messenger", start, end, evidence))
+        return findings
+
+    @staticmethod
+    def _stands_alone(text: NormalizedText, name: str, start: int, end: int) -> bool:
+        """``vx`` inside ``vxe9`` or ``qq`` inside ``qqmusic.com`` is not a messenger."""
+        if name not in _LATIN_NAMES and not name.isascii():
+            return True
+        before_ok = not name[0].isascii() or is_latin_boundary(text.shadow_before(start))
+        after_ok = not name[-1].isascii() or is_latin_boundary(text.shadow_after(end))
+        return before_ok and after_ok

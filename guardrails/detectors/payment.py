@@ -1,0 +1,106 @@
+"""Bank cards and off-platform payment: card numbers (Luhn-checked, near banking words), payment
+accounts and collection codes, and invitations to pay or trade outside the platform.
+
+Paying on the platform passes: ``支持微信支付``, ``退款原路退回``, ``可以换一张银行卡付款``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..normalize import NormalizedText
+from ..types import Finding
+from .base import DigitRun, compact_matches, digit_runs, finding_from_compact, finding_from_shadow
+
+_BANK_CONTEXT = re.compile(
+    r"(?:银行|卡号|账号|帐号|账户|帐户|户名|开户|收款|转账|转帐|汇款|打款|转入|转到|汇到|打到|"
+    r"工行|建行|农行|中行|招行|交行|邮储|浦发|民生|兴业|光大|中信|平安|储蓄卡|借记卡|信用卡|对公)"
+)
+_ORDER_CONTEXT = re.compile(r"(?:订单|单号|运单|快递|物流|编号|序列号|sn|imei|批次|条码)")
+# A payment account given out (WeChat IDs are the messenger rule's: they are contacts first).
+_PAYMENT_ACCOUNT = re.compile(
+    r"(?:支付宝|alipay|zfb|银行卡|云闪付|paypal)(?:账号|帐号|账户|帐户|号)?"
+    r"(?:是|为|:)?(?=[a-z0-9_@.\-]{5,}|\d{5,})"
+)
+_OFF_PLATFORM = re.compile(
+    r"(?:"
+    r"私下(?:交易|转账|付款|付|结算|联系|成交|下单|沟通|走|处理|操作|给|发|买|卖|加|聊|来)|"
+    r"不走平台|绕过平台|跳过平台|绕开平台|平台外(?:交易|付款|支付|下单)?|脱离平台|不通过平台|"
+    r"(?:不用|不要|别|无需|不必)(?:走|在|通过|上)(?:平台|京东|抖音|快手|抖店|小店)|"
+    r"线下(?:交易|付款|转账|结算|支付|付|打款|收款)|现金交易|(?:付|给)(?:我|我们)现金|"
+    r"(?:转账|转帐|打款|汇款|付款|付钱)(?:给我|给我们|给老板|到我|到我们|到这个|到下面|至)|"
+    r"(?:转|打|汇)(?:给)?(?:我|我们)(?:的)?(?:支付宝|zfb|微信|vx|卡|银行卡|账户)|"
+    r"(?:直接|先)转(?:给)?我(?!们)|"
+    r"(?:微信|支付宝|vx|zfb|银行卡)(?:转账|转帐|打款|支付给我)|"
+    r"(?:扫|用)?(?:我的|我们的|店铺的|下面的|图中的?|这个)?(?:收款码|收钱码|收款二维码)|"
+    r"加我私聊|私聊(?:下单|优惠|价格|报价)|私信(?:下单|报价)|"
+    r"好评返现|晒图返现|返现(?:加|联系|找)|"
+    r"拍下不发货|拍下备注不发|补差价(?:转|加|联系)|直接打钱|先付定金给我|"
+    r"便宜[^,;!?。]{0,6}(?:不走平台|私下)|退款走(?:微信|支付宝|银行卡|私下)"
+    r")"
+)
+_ON_PLATFORM = re.compile(
+    r"(?:原路退回|原路返回|平台(?:担保|保障)|支付方式|付款方式|选择(?:微信|支付宝))"
+)
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+class PaymentDetector:
+    name = "payment"
+
+    def detect(self, text: NormalizedText) -> list[Finding]:
+        findings = self._cards(text)
+        on_platform = [m.span() for m in _ON_PLATFORM.finditer(text.compact)]
+        for rule, pattern in (
+            ("payment.off_platform", _OFF_PLATFORM),
+            ("payment.account", _PAYMENT_ACCOUNT),
+        ):
+            for match in compact_matches(pattern, text):
+                start, end = match.span()
+                if any(s <= start < e for s, e in on_platform):
+                    continue
+                findings.append(finding_from_compact(text, rule, "payment", start, end, rule))
+        return findings
+
+    def _cards(self, text: NormalizedText) -> list[Finding]:
+        shadow = text.shadow
+        findings: list[Finding] = []
+        for run in digit_runs(text):
+            card = self._card_in(shadow, run)
+            if card is None:
+                continue
+            start, end, digits = card
+            window = shadow[max(0, start - 24) : start]
+            if _ORDER_CONTEXT.search(window[-10:]):
+                continue
+            if not (_BANK_CONTEXT.search(window) or digits.startswith("62")):
+                continue
+            evidence = digits[:4] + "****" + digits[-4:]
+            findings.append(
+                finding_from_shadow(text, "payment.bank_card", "payment", start, end, evidence)
+            )
+        return findings
+
+    @staticmethod
+    def _card_in(shadow: str, run: DigitRun) -> tuple[int, int, str] | None:
+        """Whole groups of the run that make a 16–19 digit Luhn-valid number."""
+        groups = run.groups
+        for first in range(len(groups)):
+            for last in range(first, len(groups)):
+                digits = run.digits(shadow, first, last)
+                if len(digits) > 19:
+                    break
+                if len(digits) >= 16 and digits[0] in "3456" and luhn_valid(digits):
+                    return groups[first][0], groups[last][1], digits
+        return None

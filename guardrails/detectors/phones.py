@@ -1,0 +1,76 @@
+"""Phone numbers: mainland mobiles, landlines with area code, 400/800 hotlines, +86 forms.
+
+Digits are read as the groups a person typed (``138 0013 8000``, ``１３８-００１３-８０００``,
+``幺三八零零…`` after normalisation), and a number is only a phone when whole groups make it up
+exactly: a phone-shaped slice of a longer digit string (an order or tracking number) is not one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..normalize import NormalizedText
+from ..types import Finding
+from .base import DigitRun, digit_runs, finding_from_shadow
+
+_MOBILE = re.compile(r"(?:0086|86)?(1[3-9]\d{9})")
+# Area codes: 010, 02x, then 0[3-9]xx; local numbers never start with 0 or 1.
+_LANDLINE = re.compile(r"(0(?:10|2\d|[3-9]\d\d)[2-9]\d{6,7})")
+_HOTLINE = re.compile(r"([48]00\d{7})")
+# Text right after a number that makes it a quantity, not a phone (13800元, 4008mAh …).
+_UNIT_AFTER = re.compile(r"\s*(?:元|块|rmb|¥|mah|gb|tb|mb|ml|kg|g\b|w\b|mm|cm|m\b|l\b|码|号码?段)")
+
+
+class PhoneDetector:
+    name = "phones"
+
+    def detect(self, text: NormalizedText) -> list[Finding]:
+        findings: list[Finding] = []
+        shadow = text.shadow
+        for run in digit_runs(text):
+            findings.extend(self._in_run(text, shadow, run))
+        return findings
+
+    def _in_run(self, text: NormalizedText, shadow: str, run: DigitRun) -> list[Finding]:
+        # A phone starts its digit run ("+86" included): one that starts in the middle of a
+        # longer run (an account or order number typed in groups) is a slice of something else.
+        start = run.groups[0][0]
+        if _glued_to_letters(shadow, start):
+            return []
+        match = self._longest_phone(shadow, run, 0)
+        if match is None:
+            return []
+        last, rule, digits = match
+        end = run.groups[last][1]
+        if _UNIT_AFTER.match(shadow, end) or _glued_to_letters(shadow, end, after=True):
+            return []
+        if start > 0 and shadow[start - 1] == "+":
+            start -= 1
+        national = digits[-11:] if rule == "phone.mobile" else digits
+        evidence = national[:3] + "****" + national[-4:]
+        return [finding_from_shadow(text, rule, "phone", start, end, evidence)]
+
+    @staticmethod
+    def _longest_phone(shadow: str, run: DigitRun, first: int) -> tuple[int, str, str] | None:
+        best: tuple[int, str, str] | None = None
+        for last in range(first, len(run.groups)):
+            digits = run.digits(shadow, first, last)
+            if len(digits) > 13:
+                break
+            for rule, pattern in (
+                ("phone.mobile", _MOBILE),
+                ("phone.landline", _LANDLINE),
+                ("phone.hotline", _HOTLINE),
+            ):
+                if pattern.fullmatch(digits):
+                    best = (last, rule, digits)
+        return best
+
+
+def _glued_to_letters(shadow: str, index: int, after: bool = False) -> bool:
+    """A digit group stuck to Latin letters is part of a code (JDVA1234…, RTX4090, 5000mah)."""
+    neighbour = index if after else index - 1
+    if not 0 <= neighbour < len(shadow):
+        return False
+    char = shadow[neighbour]
+    return char.isascii() and char.isalpha()

@@ -1,0 +1,62 @@
+"""QR-code invitations: ``扫码加…``, ``识别图中二维码``, ``长按识别``, ``二维码见主图``.
+
+A QR code described as a product feature passes (``二维码识别速度快``, ``支持扫码``, a scan gun).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..normalize import NormalizedText
+from ..types import Finding
+from .base import compact_matches, finding_from_compact
+
+_CODE = r"(?:二维码|二维吗|二微码|二维马|qr码|qrcode|码|马)"
+_SCAN = r"(?:扫一扫|扫一下|扫描|扫|长按识别|长按扫描|长按|识别|保存)"
+_WHERE = (
+    r"(?:图中|图片中?|图片里|图里|主图|详情页|下图|上图|下方|上方|下面|上面|这个|我的|店铺的|"
+    r"包裹里的|卡片上的|主页|头像|相册|背景图)"
+)
+_FOR = (
+    r"(?:加|添加|关注|进群|入群|进|领|联系|咨询|好友|客服|下单|购买|付款|支付|转账|返现|红包|"
+    r"抽奖|福利|优惠|券|有礼|送|私聊|获取|报名)"
+)
+_CLAUSE = r"[^;!?。]"  # within a sentence (a comma may stand between the code and its purpose)
+_PATTERNS = (
+    # scan (something) … QR code … for something: 扫我主页背景图上的二维码，领取…
+    re.compile(
+        rf"{_SCAN}[^,;!?。、]{{0,10}}?(?:二维码|二维吗|二维马|qr码|qrcode){_CLAUSE}{{0,10}}?{_FOR}"
+    ),
+    # scan to get something: 扫码领券, 扫马领红包, 扫码加群
+    re.compile(rf"扫(?:码|马|吗|嘛)(?:就能|即可|可以|马上)?{_FOR}"),
+    # the code is somewhere: 二维码见主图 / 在图片 / 发你
+    re.compile(rf"{_CODE}(?:见|在|看|放在|已发|发你|发给你){_WHERE}?"),
+    # 识别图中二维码 / 扫我的码 / 扫下方二维码
+    re.compile(rf"(?:识别|扫描?){_WHERE}的?{_CODE}"),
+    re.compile(rf"扫(?:我|我们)(?:的|家)?[^,;!?。、]{{0,6}}?{_CODE}"),
+    re.compile(r"长按[^,;!?。、]{0,6}?(?:识别|扫描|保存)"),
+)
+# Product features: a scanner that reads QR codes, a lock that opens by scan, a scan gun.
+_FEATURE = re.compile(
+    r"(?:识别速度|识别率|扫码枪|扫描枪|扫码器|扫码头|扫码模组|一维码|条码|条形码|支持扫码|扫码开门|扫码解锁|"
+    r"扫码连接|扫码配对|扫码支付功能)"
+)
+
+
+class QrCodeDetector:
+    name = "qr_codes"
+
+    def detect(self, text: NormalizedText) -> list[Finding]:
+        features = [m.span() for m in _FEATURE.finditer(text.compact)]
+        findings: list[Finding] = []
+        taken: list[tuple[int, int]] = []
+        for pattern in _PATTERNS:
+            for match in compact_matches(pattern, text):
+                start, end = match.span()
+                if any(s < end and start < e for s, e in taken + features):
+                    continue
+                taken.append((start, end))
+                findings.append(
+                    finding_from_compact(text, "qr_code.invitation", "qr_code", start, end, "qr")
+                )
+        return findings

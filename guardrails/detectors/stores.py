@@ -1,0 +1,85 @@
+"""Physical store information: a store with an address, a street address, an invitation to visit.
+
+Shipping talk passes: ``请核对收货地址``, ``从浙江仓发货``, ``不支持门店自提``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..normalize import NormalizedText
+from ..types import Finding
+from .base import compact_matches, finding_from_compact
+
+_STORE = (
+    r"(?:实体店|门店|线下店|线下门店|专卖店|体验店|直营店|工厂店|店面|店铺地址|门市|档口|展厅|仓库地址|"
+    r"工厂地址|厂址|我们店|本店地址|我们的店|店址)"
+)
+_STORE_NOUN = (
+    r"(?:实体店|门店|线下店|店里|店面|档口|工厂|厂里|仓库|展厅|专卖店|体验店|门市|摊位|铺子)"
+)
+_PLACE = r"[\u4e00-\u9fff]{1,10}?"
+_STREET = rf"{_PLACE}(?:路|街|大道|大街|巷|弄|胡同|道)"
+_NUMBER = (
+    r"(?:\d{1,5}(?:-\d{1,4})?|[一二三四五六七八九十百零〇两]{1,6})"
+    r"(?:号|弄|栋|幢|座|楼|层|室|铺|号楼|号院|号铺|号门面|f)"
+)
+_BUILDING = rf"{_PLACE}(?:大厦|广场|商场|市场|商城|中心|城|批发市场|写字楼|园区|工业园|商业街)"
+_ADDRESS = (
+    rf"(?:{_STREET}{_NUMBER}|{_BUILDING}\d{{0,4}}(?:楼|层|号|f|室|铺|区)\d{{0,5}}(?:号|室|铺)?)"
+)
+_PATTERNS = (
+    ("store.address", re.compile(rf"{_STORE}[^,;!?。]{{0,12}}?{_ADDRESS}")),
+    (
+        "store.address",
+        re.compile(rf"{_ADDRESS}[^,;!?。]{{0,8}}?(?:{_STORE}|欢迎|到店|来店|自提|提货|看货)"),
+    ),
+    (
+        "store.visit",
+        re.compile(
+            r"(?:欢迎|可以|直接|随时|周末|有空)(?:来|到|过来|光临|莅临)?(?:我们的?)?"
+            r"(?:实体店|门店|线下店|店里|店铺|工厂|厂里|仓库|档口|展厅)(?:来|看|试|体验|参观|自提|提货|选|玩|逛)"
+        ),
+    ),
+    ("store.address", re.compile(rf"(?:地址|位于|坐落于|在){_PLACE}(?:省|市|区|县)?{_ADDRESS}")),
+    ("store.address", re.compile(rf"(?:线下店|实体店|门店|店|📍)[^,;!?。]{{0,6}}{_ADDRESS}")),
+    # A store named, then its street address later in the same sentence (commas allowed).
+    ("store.address", re.compile(rf"{_STORE_NOUN}[^;!?。]{{0,30}}?{_STREET}{_NUMBER}")),
+    # A store, stall or warehouse, then an invitation to come and see: 有档口，量大可以来看货
+    (
+        "store.visit",
+        re.compile(
+            rf"{_STORE_NOUN}[^;!?。]{{0,16}}?(?:来|到|过来)(?:看货|拿货|提货|验货|看样|看样板|"
+            rf"试穿|试戴|体验|挑|选|参观|逛|自提)"
+        ),
+    ),
+    (
+        "store.visit",
+        re.compile(
+            rf"(?:来|到|过来)(?:我们|我)?[^,;!?。、]{{0,6}}?{_STORE_NOUN}[^,;!?。、]{{0,4}}?"
+            rf"(?:看|挑|选|试|体验|参观|逛|自提|提货|拿货)"
+        ),
+    ),
+)
+# Addresses the shopper gave us, or ours for returns, are not an invitation to a store.
+_SHIPPING = re.compile(r"(?:收货|收件|寄件|退货|退回|寄回|送货|配送|您的|你的)地址")
+
+
+class StoreDetector:
+    name = "stores"
+
+    def detect(self, text: NormalizedText) -> list[Finding]:
+        compact = text.compact
+        shipping = [m.span() for m in _SHIPPING.finditer(compact)]
+        findings: list[Finding] = []
+        taken: list[tuple[int, int]] = []
+        for rule, pattern in _PATTERNS:
+            for match in compact_matches(pattern, text):
+                start, end = match.span()
+                if any(s < end and start < e for s, e in taken):
+                    continue
+                if any(e <= start and start - e < 6 or s <= start < e for s, e in shipping):
+                    continue
+                taken.append((start, end))
+                findings.append(finding_from_compact(text, rule, "store", start, end, "address"))
+        return findings
