@@ -33,6 +33,7 @@ KEPT_SYMBOLS = frozenset("+")
 EMOJI_WORDS = {
     "➕": "+", "🐷": "猪", "🐖": "猪", "🐶": "狗", "🐕": "狗", "💩": "屎", "🍑": "桃",
     "🐧": "企鹅", "🐴": "马", "🐎": "马", "🐔": "鸡", "📧": "@", "✉": "@", "🔸": ".", "🔹": ".",
+    "⬛": "方块", "⬜": "方块", "🔳": "方块", "🔲": "方块",
 }  # fmt: skip
 
 CHINESE_DIGITS = {
@@ -48,6 +49,15 @@ CHINESE_DIGITS = {
     "九": "9", "玖": "9", "勾": "9",
 }  # fmt: skip
 # 洞/拐/勾 are the radio-operator readings of 0/7/9; like 幺 they count only inside digit runs.
+
+# Homophones and look-alikes of digits (妖散捌 = 138, l37-OO9l = 137-0091). Common characters, so
+# they count only inside a run long enough to be a phone number (MIN_WEAK_RUN digit-like chars).
+WEAK_DIGITS = {
+    "妖": "1", "要": "1", "散": "3", "伞": "3", "舞": "5", "武": "5", "流": "6", "溜": "6",
+    "期": "7", "酒": "9", "久": "9", "爸": "8", "巴": "8", "思": "4", "寺": "4", "死": "4",
+    "而": "2", "儿": "2", "灵": "0", "铃": "0", "玲": "0", "凌": "0", "o": "0", "l": "1",
+}  # fmt: skip
+MIN_WEAK_RUN = 7
 
 # Planes outside the BMP whose characters are used to disguise digits and letters.
 _EXTRA_RANGES = ((0x1D400, 0x1D800), (0x1F100, 0x1F200))
@@ -98,6 +108,19 @@ class _Tables:
     chinese_digit: re.Pattern[str]
 
 
+def _fold(char: str, t2s: dict[str, str]) -> str:
+    """One character's replacement: dropped, an emoji's word, or NFKC + casefold + simplified."""
+    if _is_invisible(char):
+        return ""
+    if char in EMOJI_WORDS:
+        return EMOJI_WORDS[char]
+    folded = unicodedata.normalize("NFKC", char)
+    digit = _digit_value(folded) if len(folded) == 1 and not folded.isascii() else None
+    if digit is not None:
+        folded = digit
+    return "".join(t2s.get(c, c) for c in folded.casefold())
+
+
 def _code_points() -> Iterable[int]:
     yield from range(0x10000)
     for start, stop in _EXTRA_RANGES + _EMOJI_RANGES:
@@ -114,31 +137,29 @@ def _tables() -> _Tables:
         if 0xD800 <= code <= 0xDFFF:
             continue
         char = chr(code)
-        if _is_invisible(char):
-            out = ""
-        elif char in EMOJI_WORDS:
-            out = EMOJI_WORDS[char]
-        else:
-            folded = unicodedata.normalize("NFKC", char)
-            digit = _digit_value(folded) if len(folded) == 1 and not folded.isascii() else None
-            if digit is not None:
-                folded = digit
-            out = "".join(t2s.get(c, c) for c in folded.casefold())
+        out = _fold(char, t2s)
+        # Apply the folding until nothing changes (OpenCC has chains such as 薴 -> 苧 -> 苎), so
+        # that normalising a shadow text again leaves it as it is.
+        for _ in range(4):
+            again = "".join(_fold(c, t2s) for c in out)
+            if again == out:
+                break
+            out = again
         translate[code] = out
         if len(out) != 1:
             uneven.append(char)
         elif _is_separator(out):
             separators.add(out)
-    digit_like = "0-9" + "".join(CHINESE_DIGITS)
+    cjk_like = "".join(CHINESE_DIGITS) + "".join(c for c in WEAK_DIGITS if not c.isascii())
+    # o and l stand for 0 and 1 only when not part of a Latin word ("ok", "hello" stay words).
+    digit_like = f"(?:[0-9{cjk_like}]|(?<![a-km-np-z])[ol](?![a-km-np-z]))"
     separator_class = _char_class(separators)
     return _Tables(
         translate=translate,
         uneven=re.compile(f"[{_char_class(uneven)}]"),
         separator=re.compile(f"[{separator_class}]"),
-        numeral_run=re.compile(
-            f"[{digit_like}](?:[{separator_class}]{{0,{MAX_GAP}}}[{digit_like}])+"
-        ),
-        chinese_digit=re.compile(f"[{''.join(CHINESE_DIGITS)}]"),
+        numeral_run=re.compile(f"{digit_like}(?:[{separator_class}]{{0,{MAX_GAP}}}{digit_like})+"),
+        chinese_digit=re.compile(f"[{''.join(CHINESE_DIGITS) + ''.join(WEAK_DIGITS)}]"),
     )
 
 
@@ -254,17 +275,34 @@ class Normalizer:
         pieces: list[str] = []
         last = 0
         for run in self._tables.numeral_run.finditer(shadow):
-            chunk = run.group()
-            digit_like = sum(1 for c in chunk if c.isdigit() or c in CHINESE_DIGITS)
-            if digit_like < MIN_NUMERAL_RUN or not any(c in CHINESE_DIGITS for c in chunk):
-                continue
-            pieces.append(shadow[last : run.start()])
-            pieces.append("".join(CHINESE_DIGITS.get(c, c) for c in chunk))
-            last = run.end()
+            for start, chunk in _strong_or_long(run.start(), run.group()):
+                pieces.append(shadow[last:start])
+                pieces.append("".join(CHINESE_DIGITS.get(c, WEAK_DIGITS.get(c, c)) for c in chunk))
+                last = start + len(chunk)
         if not pieces:
             return shadow
         pieces.append(shadow[last:])
         return "".join(pieces)
+
+
+def _strong_or_long(start: int, chunk: str) -> list[tuple[int, str]]:
+    """The parts of a run of digit-like characters to fold into digits.
+
+    A run with look-alikes (妖, o, l …) folds whole only when phone-long; otherwise only its
+    stretches of real numerals fold, and only when MIN_NUMERAL_RUN long.
+    """
+    weak = sum(1 for c in chunk if c in WEAK_DIGITS)
+    strong = sum(1 for c in chunk if c.isdigit() or c in CHINESE_DIGITS)
+    if weak and weak + strong >= MIN_WEAK_RUN and strong >= 1:
+        return [(start, chunk)]
+    parts: list[tuple[int, str]] = []
+    for piece in re.finditer(f"[^{''.join(WEAK_DIGITS)}]+", chunk):
+        text = piece.group().strip()
+        offset = piece.group().index(text) if text else 0
+        count = sum(1 for c in text if c.isdigit() or c in CHINESE_DIGITS)
+        if count >= MIN_NUMERAL_RUN and any(c in CHINESE_DIGITS for c in text):
+            parts.append((start + piece.start() + offset, text))
+    return parts
 
 
 @functools.cache

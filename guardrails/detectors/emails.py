@@ -8,9 +8,10 @@ from ..normalize import NormalizedText
 from ..types import Finding
 from .base import finding_from_shadow, mask
 
-# "@" spelled out, or any one symbol put in its place ("#", "★", "📧" …) before a known mail host.
-_AT = r"(?:@|\s*(?:\(at\)|\[at\]|\{at\}| at |艾特|圈a|小老鼠|[^\w\s,;!?。、])\s*)"
-_DOT = r"(?:\.|\s*(?:\(dot\)|\[dot\]| dot |点|。)\s*)"
+# "@" spelled out (any host), or one symbol in its place ("#", "★", "📧" …: known hosts only).
+_AT_WORD = r"\s*(?:\(at\)|\[at\]|\{at\}| at |艾特|圈a|小老鼠)\s*"
+_AT_SYMBOL = r"\s*[^\w\s,;!?。、]\s*"
+_DOT = r"(?:\s*\.\s*|\s*(?:\(dot\)|\[dot\]| dot |点|。)\s*)"
 # With a real "@" any domain will do; a disguised "@" must be followed by a known mail host.
 _MAIL_HOSTS = (
     "qq|163|126|yeah|sina|sohu|gmail|outlook|hotmail|foxmail|139|189|aliyun|icloud|yahoo|"
@@ -23,7 +24,17 @@ _PLAIN = re.compile(
     r"(?![a-z0-9])"
 )
 _DISGUISED = re.compile(
-    rf"(?P<local>{_LOCAL}){_AT}(?P<domain>(?:{_MAIL_HOSTS}){_DOT}(?:{_TLDS}))(?![a-z0-9])"
+    rf"(?P<local>{_LOCAL})(?:{_AT_WORD}(?P<domain>[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*{_DOT}(?:{_TLDS}))"
+    rf"|{_AT_SYMBOL}(?P<known>(?:{_MAIL_HOSTS}){_DOT}(?:{_TLDS})))(?![a-z0-9])"
+)
+# Letters typed apart: "q u a n @ y e a h . n e t".
+_SPACED = re.compile(
+    r"(?P<local>(?:[a-z0-9_.-] ?){3,40})@ ?"
+    r"(?P<domain>(?:[a-z0-9-] ?){2,30}\. ?(?:c ?o ?m|n ?e ?t|c ?n|o ?r ?g))(?![a-z0-9])"
+)
+# "…后面加@outlook.com": the address is assembled by the shopper.
+_SUFFIX = re.compile(
+    rf"(?:后面|后边|后缀|结尾)?加?\s*@\s*(?P<domain>(?:{_MAIL_HOSTS}){_DOT}(?:{_TLDS}))"
 )
 
 
@@ -33,13 +44,21 @@ class EmailDetector:
     def detect(self, text: NormalizedText) -> list[Finding]:
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
-        for rule, pattern in (("email.address", _PLAIN), ("email.disguised", _DISGUISED)):
+        for rule, pattern in (
+            ("email.address", _PLAIN),
+            ("email.disguised", _DISGUISED),
+            ("email.disguised", _SPACED),
+            ("email.suffix", _SUFFIX),
+        ):
             for match in pattern.finditer(text.shadow):
                 start, end = match.span()
                 if any(s < end and start < e for s, e in taken):
                     continue
                 taken.append((start, end))
-                domain = re.sub(_DOT, ".", match.group("domain"))
-                evidence = mask(match.group("local"), 1, 0) + "@" + domain
+                groups = match.groupdict()
+                domain = re.sub(_DOT, ".", groups.get("domain") or groups.get("known") or "")
+                domain = domain.replace(" ", "")
+                local = (groups.get("local") or "").replace(" ", "")
+                evidence = (mask(local, 1, 0) if local else "") + "@" + domain
                 findings.append(finding_from_shadow(text, rule, "email", start, end, evidence))
         return findings

@@ -14,6 +14,14 @@ from ..normalize import NormalizedText, Normalizer
 from ..types import Finding
 from .base import finding_from_compact, is_latin_boundary
 
+_NUMERALS = str.maketrans("一二三四五六七八九", "123456789")
+
+
+def _with_digits(phrase: str) -> str:
+    """第一品牌 is also written 第1品牌 (or 第①品牌, which normalises to it)."""
+    variant = phrase.translate(_NUMERALS)
+    return variant if variant != phrase else ""
+
 
 class LexiconDetector:
     name = "lexicon"
@@ -26,8 +34,9 @@ class LexiconDetector:
         for category, items in phrases.banned.items():
             for phrase in items:
                 key = normalizer(phrase).compact
-                if key:
-                    entries.setdefault(key, category)
+                for variant in (key, _with_digits(key)):
+                    if variant:
+                        entries.setdefault(variant, category)
         for phrase in phrases.allowed:
             key = normalizer(phrase).compact
             if key:

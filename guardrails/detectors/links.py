@@ -11,17 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..normalize import NormalizedText
+from ..normalize import MAX_GAP, NormalizedText
 from ..types import Finding
 from .base import compact_matches, finding_from_compact, finding_from_shadow
 
 _TLDS = (
-    "com|cn|net|org|cc|top|vip|shop|store|xyz|io|me|co|info|biz|tv|link|site|online|club|ltd|"
+    "c0m|com|cn|net|org|cc|top|vip|shop|store|xyz|io|me|co|info|biz|tv|link|site|online|club|ltd|"
     "wang|ink|life|live|fun|art|tech|hk|tw|app|dev|ly|gl|gd|im|in|us|uk|jp|kr|so|to|la|ws|mobi|"
     "pro|asia|work|red|fit|pub|run|cool|plus|icu|cyou|vin|beer|love|tk|ml|ga|cf"
 )
 _SECOND_LEVEL = frozenset({"com.cn", "net.cn", "org.cn", "gov.cn", "com.hk", "com.tw", "co.uk"})
-_DOT = r"(?:\.|点|。| dot |\(dot\)|\[dot\])"
+_DOT = r"(?:\s?\.\s?|点|。| dot |\(dot\)|\[dot\]|\[\.\]|\(\.\)|\{\.\})"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _URL = re.compile(
     rf"(?:(?:https?|ftp)\s*:\s*//\s*)?(?:www{_DOT})?(?P<host>(?:{_LABEL}{_DOT})+(?:{_TLDS}))"
@@ -30,7 +30,8 @@ _URL = re.compile(
 _SCHEME_ONLY = re.compile(r"(?:https?|ftp)\s*:\s*//\s*[a-z0-9]")
 # On the compact view (separators gone): "w w w . s h o p 6 6 . c o m", "shop🔸lemon🔸com".
 _SPACED = re.compile(
-    r"(?:https?|www)(?P<name>[a-z0-9]{2,40}?)(?:com|cn|net|org|top|vip|xyz|cc|shop)(?![a-z0-9])"
+    r"(?:https?(?:www)?|www)(?P<name>[a-z0-9]{2,40}?)(?P<tld>com|cn|net|org|top|vip|xyz|cc|shop)"
+    r"(?![a-z0-9])"
 )
 _SYMBOL_DOTS = re.compile(
     r"(?<![a-z0-9])(?P<name>[a-z][a-z0-9-]{1,30})(?:[^\w\s,;!?。、@]\s?[a-z][a-z0-9-]{1,30})*"
@@ -42,7 +43,7 @@ _EMAIL_BEFORE = re.compile(r"(?:@|#|\(at\)|\[at\]| at |圈a|艾特)\s*$")
 _NOT_A_HOST = re.compile(r"^\d+(?:\.\d+)+$|^v?\d+\.\d+")
 
 _OTHER_PLATFORMS = {
-    "jd": ("京东", "某东", "狗东", "jd"),
+    "jd": ("京东", "某东", "狗东", "jd", "jingdong"),
     "taobao": ("淘宝", "桃宝", "掏宝", "淘bao", "tao宝", "某宝", "tb", "天猫", "某猫", "猫超",
                "闲鱼", "咸鱼", "1688", "阿里巴巴"),
     "pinduoduo": ("拼多多", "拼夕夕", "某多多", "某夕夕", "pdd", "多多"),
@@ -53,7 +54,7 @@ _OTHER_PLATFORMS = {
 }  # fmt: skip
 _SEARCH = (
     "搜索|搜一下|搜一搜|搜|查找|找|店铺|旗舰店|同款|下单|购买|买|拍|链接|有卖|上架|便宜|价格更低|"
-    "更便宜|优惠更多|领券|官方店|直播间"
+    "更便宜|优惠更多|领券|官方店|直播间|店|也有店|有店|开了店|开店"
 )
 
 
@@ -73,7 +74,9 @@ class LinkDetector:
     def detect(self, text: NormalizedText) -> list[Finding]:
         findings: list[Finding] = []
         shadow = text.shadow
+        covered: list[tuple[int, int]] = []  # shadow spans already read as hosts, allowed or not
         for match in _URL.finditer(shadow):
+            covered.append(match.span())
             host = re.sub(_DOT, ".", match.group("host"))
             if _NOT_A_HOST.match(host) or self.allowed(host):
                 continue
@@ -85,23 +88,32 @@ class LinkDetector:
             findings.append(
                 finding_from_shadow(text, "link.domain", "link", start, end, registered(host))
             )
-        if findings:
-            return findings
-        # Hosts broken up to escape the pattern above: spaced letters, symbols for dots.
-        for match in compact_matches(_SPACED, text):
-            host = match.group("name")
-            if not self.allowed(host + ".com") and not self.allowed(host + ".cn"):
-                start, end = match.span()
-                findings.append(finding_from_compact(text, "link.spaced", "link", start, end, host))
+        # Hosts broken up to escape the pattern above: spaced letters, symbols for dots, a
+        # scheme split by separators.
+        # Letters typed apart ("h t t p s : / /") leave wider gaps than a disguised word.
+        for rule, match in (
+            *(("link.spaced", m) for m in _SPACED.finditer(text.compact)),
+            *(("link.url", m) for m in compact_matches(_SCHEME_ONLY, text)),
+        ):
+            start, end = match.span()
+            shadow_start = text.shadow_index(start)
+            if rule == "link.spaced" and not text.gaps_ok(start, end, 3 * MAX_GAP):
+                continue
+            shadow_end = text.shadow_index(end - 1) + 1
+            if any(s < shadow_end and shadow_start < e for s, e in covered):
+                continue
+            covered.append((shadow_start, shadow_end))
+            name = match.groupdict().get("name") or "url"
+            if rule == "link.spaced" and self.allowed(f"{name}.{match.group('tld')}"):
+                continue
+            findings.append(finding_from_compact(text, rule, "link", start, end, name))
         for match in _SYMBOL_DOTS.finditer(shadow):
+            if any(s < match.end() and match.start() < e for s, e in covered):
+                continue
             start, end = match.span()
             findings.append(
                 finding_from_shadow(text, "link.disguised", "link", start, end, match.group("name"))
             )
-        if not findings:
-            for match in _SCHEME_ONLY.finditer(text.compact):
-                start, end = match.span()
-                findings.append(finding_from_compact(text, "link.url", "link", start, end, "url"))
         return findings
 
 
@@ -127,7 +139,7 @@ class RedirectDetector:
         alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
         self._pattern = re.compile(
             rf"(?:去|到|在|上|来)?(?P<platform>{alternatives})(?:上|里|app|平台)?"
-            rf"(?:{_SEARCH})"
+            rf"(?:(?:也)?有(?:我们|我们的|我家)?)?(?:{_SEARCH})"
         )
 
     def detect(self, text: NormalizedText) -> list[Finding]:

@@ -11,21 +11,30 @@ import re
 
 from ..normalize import NormalizedText
 from ..types import Finding
-from .base import compact_matches, finding_from_compact, is_latin_boundary, mask
+from .base import finding_from_compact, is_latin_boundary, mask
 
 # Names and disguises, as they read in the compact (lower-case, simplified, separators skipped).
 _WECHAT = (
     "企业微信|企微|微信|威信|薇信|危信|徽信|维信|围信|溦信|嶶信|徾信|wei信|v信|vx|wx|weixin|"
-    "wechat|卫星号|绿泡泡|绿色泡泡|加v|\\+v|v我"
+    "wechat|卫星号|卫星|绿泡泡|绿色泡泡|加v|\\+v|v我|v号|加信|v"
 )
 _QQ = "qq|扣扣|扣扣号|抠抠|叩叩|企鹅|企鹅号|q群|qq群|扣群|球球"
-_OTHER = "钉钉|飞书|旺旺|阿里旺旺|陌陌|telegram|tg群|whatsapp|line号|skype|公众号|视频号|小红书号"
+_OTHER = (
+    "钉钉|飞书|旺旺|阿里旺旺|陌陌|telegram|tg群|tg|电报|飞机号|whatsapp|line号|skype|"
+    "公众号|视频号|小红书号"
+)
 _NAMES = f"(?:{_WECHAT}|{_QQ}|{_OTHER})"
 # Short Latin names that are also bits of ordinary words; they need a word boundary.
-_LATIN_NAMES = frozenset({"vx", "wx", "qq", "tg群", "line号", "v信", "加v", "+v", "v我", "skype"})
+_LATIN_NAMES = frozenset(
+    {"vx", "wx", "qq", "tg", "tg群", "line号", "v信", "加v", "+v", "v我", "v号", "v", "skype"}
+)
+# Names that are ordinary words unless something was put between their characters (加❤信).
+_NEEDS_GAP = frozenset({"加信"})
+# 卫星 (satellite) stands for WeChat only when an ID follows.
+_ID_ONLY = frozenset({"卫星", "tg"})
 
 _ID = r"(?P<id>[a-z][a-z0-9_-]{4,19}|\d{5,12})"
-_FILLER = r"(?:号码?|帐号|账号|id|是|为|:|搜索?|添加|加|一下)*"
+_FILLER = r"(?:号码?|帐号|账号|群号|id|是|为|:|@|,|搜索?|添加|加|一下|就是|号就是)*"
 _WITH_ID = re.compile(f"(?P<name>{_NAMES}){_FILLER}{_ID}")
 _INVITE_BEFORE = re.compile(
     f"(?:加|添加|加个|加一下|加下|联系|私聊|私信|找|戳|关注|进|入|扫|发我|留个?|来)"
@@ -56,20 +65,48 @@ class MessengerDetector:
             ("messenger.invitation", _INVITE_BEFORE),
             ("messenger.invitation", _INVITE_AFTER),
         ):
-            for match in compact_matches(pattern, text):
+            position = 0
+            while (match := pattern.search(compact, position)) is not None:
+                # On a rejected match, look again one character later: "+vx…" is not "+v" +
+                # "x…", but it is "vx" + "…".
+                position = match.start() + 1
+                if not self._accept(text, rule, match, excluded, taken):
+                    continue
                 start, end = match.span()
-                name_start, name_end = match.span("name")
-                if not self._stands_alone(text, match.group("name"), name_start, name_end):
-                    continue
-                if any(s <= name_start < e for s, e in excluded):
-                    continue
-                if any(s < end and start < e for s, e in taken):
-                    continue
                 taken.append((start, end))
+                position = end
                 contact = match.groupdict().get("id") or ""
                 evidence = match.group("name") + (":" + mask(contact) if contact else "")
                 findings.append(finding_from_compact(text, rule, "messenger", start, end, evidence))
         return findings
+
+    def _accept(
+        self,
+        text: NormalizedText,
+        rule: str,
+        match: re.Match[str],
+        excluded: list[tuple[int, int]],
+        taken: list[tuple[int, int]],
+    ) -> bool:
+        start, end = match.span()
+        name = match.group("name")
+        name_start, name_end = match.span("name")
+        if not text.gaps_ok(start, end):
+            return False
+        if not self._stands_alone(text, name, name_start, name_end):
+            return False
+        if name in _ID_ONLY and rule != "messenger.id":
+            return False
+        if name == "v" and text.shadow_after(name_end) not in ("", ",", ":", " ", "!", "?"):
+            return False  # a lone V is WeChat in "加我V，" but not in "V领" or "v.douyin.com"
+        if (
+            name in _NEEDS_GAP
+            and text.shadow_index(name_end - 1) - text.shadow_index(name_start) < 2
+        ):
+            return False
+        if any(s <= name_start < e for s, e in excluded):
+            return False
+        return not any(s < end and start < e for s, e in taken)
 
     @staticmethod
     def _stands_alone(text: NormalizedText, name: str, start: int, end: int) -> bool:

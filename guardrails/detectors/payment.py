@@ -29,12 +29,13 @@ _OFF_PLATFORM = re.compile(
     r"(?:不用|不要|别|无需|不必)(?:走|在|通过|上)(?:平台|京东|抖音|快手|抖店|小店)|"
     r"线下(?:交易|付款|转账|结算|支付|付|打款|收款)|现金交易|(?:付|给)(?:我|我们)现金|"
     r"(?:转账|转帐|打款|汇款|付款|付钱)(?:给我|给我们|给老板|到我|到我们|到这个|到下面|至)|"
-    r"(?:转|打|汇)(?:给)?(?:我|我们)(?:的)?(?:支付宝|zfb|微信|vx|卡|银行卡|账户)|"
+    r"(?:转|打|汇)(?:给)?(?:我|我们|你|您)(?:的)?(?:支付宝|zfb|微信|vx|卡|银行卡|账户)|"
     r"(?:直接|先)转(?:给)?我(?!们)|"
     r"(?:微信|支付宝|vx|zfb|银行卡)(?:转账|转帐|打款|支付给我)|"
     r"(?:扫|用)?(?:我的|我们的|店铺的|下面的|图中的?|这个)?(?:收款码|收钱码|收款二维码)|"
     r"加我私聊|私聊(?:下单|优惠|价格|报价)|私信(?:下单|报价)|"
-    r"好评返现|晒图返现|返现(?:加|联系|找)|"
+    r"(?:好评|晒图|晒单|五星|评价|返图)返现|返现(?:加|联系|找)|"
+    r"(?:好评|五星|晒单|晒图|评价)[^。!?]{0,16}?(?:返现|返\d+元|红包)|红包走(?:支付宝|微信|私下)|"
     r"拍下不发货|拍下备注不发|补差价(?:转|加|联系)|直接打钱|先付定金给我|"
     r"便宜[^,;!?。]{0,6}(?:不走平台|私下)|退款走(?:微信|支付宝|银行卡|私下)"
     r")"
@@ -56,6 +57,12 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+# "平台不允许好评返现": naming a forbidden practice to refuse it is not doing it.
+_NEGATED = re.compile(
+    r"(?:不允许|禁止|严禁|不能|不会|不支持|没有|拒绝|不可以|不提供|谨防|小心)[^,;!?。]{0,4}$"
+)
+
+
 class PaymentDetector:
     name = "payment"
 
@@ -69,6 +76,8 @@ class PaymentDetector:
             for match in compact_matches(pattern, text):
                 start, end = match.span()
                 if any(s <= start < e for s, e in on_platform):
+                    continue
+                if _NEGATED.search(text.compact, max(0, start - 10), start):
                     continue
                 findings.append(finding_from_compact(text, rule, "payment", start, end, rule))
         return findings

@@ -17,6 +17,13 @@ _MOBILE = re.compile(r"(?:0086|86)?(1[3-9]\d{9})")
 # Area codes: 010, 02x, then 0[3-9]xx; local numbers never start with 0 or 1.
 _LANDLINE = re.compile(r"(0(?:10|2\d|[3-9]\d\d)[2-9]\d{6,7})")
 _HOTLINE = re.compile(r"([48]00\d{7})")
+# Hong Kong, Macau, Taiwan and a few common foreign forms; only read after "+" or "00".
+_INTERNATIONAL = re.compile(
+    r"(?:00)?(?:85[23][2-9]\d{7}|886[2-9]\d{7,8}|65[689]\d{7}|60\d{8,10}|1[2-9]\d{9}|"
+    r"44\d{9,10}|81\d{9,10}|82\d{8,10})"
+)
+# "倒着写" / "反过来打": the number is written backwards to get past filters.
+_REVERSED_HINT = re.compile(r"倒着|倒过来|反过来|反着|倒序|逆序|从后往前")
 # Text right after a number that makes it a quantity, not a phone (13800元, 4008mAh …).
 _UNIT_AFTER = re.compile(r"\s*(?:元|块|rmb|¥|mah|gb|tb|mb|ml|kg|g\b|w\b|mm|cm|m\b|l\b|码|号码?段)")
 
@@ -27,9 +34,22 @@ class PhoneDetector:
     def detect(self, text: NormalizedText) -> list[Finding]:
         findings: list[Finding] = []
         shadow = text.shadow
+        reversed_hint = _REVERSED_HINT.search(text.compact) is not None
         for run in digit_runs(text):
-            findings.extend(self._in_run(text, shadow, run))
+            found = self._in_run(text, shadow, run)
+            if not found and reversed_hint:
+                found = self._reversed(text, shadow, run)
+            findings.extend(found)
         return findings
+
+    @staticmethod
+    def _reversed(text: NormalizedText, shadow: str, run: DigitRun) -> list[Finding]:
+        digits = run.digits(shadow, 0, len(run.groups) - 1)[::-1]
+        if not _MOBILE.fullmatch(digits):
+            return []
+        start, end = run.groups[0][0], run.groups[-1][1]
+        evidence = digits[:3] + "****" + digits[-4:]
+        return [finding_from_shadow(text, "phone.reversed", "phone", start, end, evidence)]
 
     def _in_run(self, text: NormalizedText, shadow: str, run: DigitRun) -> list[Finding]:
         # A phone starts its digit run ("+86" included): one that starts in the middle of a
@@ -53,17 +73,23 @@ class PhoneDetector:
     @staticmethod
     def _longest_phone(shadow: str, run: DigitRun, first: int) -> tuple[int, str, str] | None:
         best: tuple[int, str, str] | None = None
+        start = run.groups[first][0]
+        international = start > 0 and shadow[start - 1] == "+"
         for last in range(first, len(run.groups)):
             digits = run.digits(shadow, first, last)
-            if len(digits) > 13:
+            if len(digits) > 15:
                 break
             for rule, pattern in (
                 ("phone.mobile", _MOBILE),
                 ("phone.landline", _LANDLINE),
                 ("phone.hotline", _HOTLINE),
+                ("phone.international", _INTERNATIONAL),
             ):
+                if rule == "phone.international" and not (international or digits.startswith("00")):
+                    continue
                 if pattern.fullmatch(digits):
                     best = (last, rule, digits)
+                    break
         return best
 
 

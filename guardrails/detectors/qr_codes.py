@@ -11,7 +11,12 @@ from ..normalize import NormalizedText
 from ..types import Finding
 from .base import compact_matches, finding_from_compact
 
-_CODE = r"(?:二维码|二维吗|二微码|二维马|qr码|qrcode|码|马)"
+# Words for a QR code; a bare 码 counts only where a place or "scan me" makes it one.
+_QR = (
+    r"(?:二维码|二维吗|二微码|二维马|qr码|qrcode|qr|方块码|方块|黑白格子|格子码|erweima|"
+    r"收款码|收钱码)"
+)
+_CODE = rf"(?:{_QR}|码|马)"
 _SCAN = r"(?:扫一扫|扫一下|扫描|扫|长按识别|长按扫描|长按|识别|保存)"
 _WHERE = (
     r"(?:图中|图片中?|图片里|图里|主图|详情页|下图|上图|下方|上方|下面|上面|这个|我的|店铺的|"
@@ -24,22 +29,27 @@ _FOR = (
 _CLAUSE = r"[^;!?。]"  # within a sentence (a comma may stand between the code and its purpose)
 _PATTERNS = (
     # scan (something) … QR code … for something: 扫我主页背景图上的二维码，领取…
-    re.compile(
-        rf"{_SCAN}[^,;!?。、]{{0,10}}?(?:二维码|二维吗|二维马|qr码|qrcode){_CLAUSE}{{0,10}}?{_FOR}"
-    ),
+    re.compile(rf"{_SCAN}[^,;!?。、]{{0,12}}?{_QR}{_CLAUSE}{{0,10}}?{_FOR}"),
     # scan to get something: 扫码领券, 扫马领红包, 扫码加群
     re.compile(rf"扫(?:码|马|吗|嘛)(?:就能|即可|可以|马上)?{_FOR}"),
-    # the code is somewhere: 二维码见主图 / 在图片 / 发你
-    re.compile(rf"{_CODE}(?:见|在|看|放在|已发|发你|发给你){_WHERE}?"),
-    # 识别图中二维码 / 扫我的码 / 扫下方二维码
+    # the code is somewhere: 二维码见主图 / erweima在包装背面
+    re.compile(rf"{_QR}(?:见|在|看|放在|已发|发你|发给你)"),
+    re.compile(r"码(?:见|在|放在)(?:图|主图|图片|头像|相册|详情页|评论区)"),
+    # 识别图中二维码 / 扫下方二维码 / 扫一扫详情页那张图里的码
     re.compile(rf"(?:识别|扫描?){_WHERE}的?{_CODE}"),
+    re.compile(
+        rf"{_SCAN}[^,;!?。、]{{0,12}}?(?:图|卡|片|盒|瓶|包装|页|袋|身)[^,;!?。、]{{0,4}}?的?{_CODE}"
+    ),
     re.compile(rf"扫(?:我|我们)(?:的|家)?[^,;!?。、]{{0,6}}?{_CODE}"),
+    # the code, then scan it: 图片里那个黑白格子扫一扫
+    re.compile(rf"{_QR}{_CLAUSE}{{0,8}}?(?:扫一扫|扫一下|扫描一下|扫完|扫好)"),
     re.compile(r"长按[^,;!?。、]{0,6}?(?:识别|扫描|保存)"),
+    re.compile(r"scan[^.!?。]{0,24}?(?:qr|code)"),
 )
 # Product features: a scanner that reads QR codes, a lock that opens by scan, a scan gun.
 _FEATURE = re.compile(
-    r"(?:识别速度|识别率|扫码枪|扫描枪|扫码器|扫码头|扫码模组|一维码|条码|条形码|支持扫码|扫码开门|扫码解锁|"
-    r"扫码连接|扫码配对|扫码支付功能)"
+    r"(?:识别速度|识别率|扫描速度|扫码速度|扫描距离|解码|扫码枪|扫描枪|扫码器|扫码头|扫码模组|一维码|"
+    r"条码|条形码|支持扫码|扫码开门|扫码解锁|扫码连接|扫码配对|扫码支付功能)"
 )
 
 

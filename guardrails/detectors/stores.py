@@ -12,11 +12,12 @@ from ..types import Finding
 from .base import compact_matches, finding_from_compact
 
 _STORE = (
-    r"(?:实体店|门店|线下店|线下门店|专卖店|体验店|直营店|工厂店|店面|店铺地址|门市|档口|展厅|仓库地址|"
-    r"工厂地址|厂址|我们店|本店地址|我们的店|店址)"
+    r"(?:实体店|实[a-z]店|实体铺子?|门店|门dian|线下店|线下门店|专卖店|体验店|直营店|工厂店|店面|店铺地址|"
+    r"门市|档口|展厅|仓库地址|工厂地址|厂址|我们店|本店地址|我们的店|店址|专柜)"
 )
 _STORE_NOUN = (
-    r"(?:实体店|门店|线下店|店里|店面|档口|工厂|厂里|仓库|展厅|专卖店|体验店|门市|摊位|铺子)"
+    r"(?:实体店|实[a-z]店|实体铺子?|门店|门dian|线下店|店里|店面|档口|工厂|厂里|仓库|展厅|专卖店|"
+    r"体验店|门市|摊位|铺子|专柜|柜台)"
 )
 _PLACE = r"[\u4e00-\u9fff]{1,10}?"
 _STREET = rf"{_PLACE}(?:路|街|大道|大街|巷|弄|胡同|道)"
@@ -28,7 +29,7 @@ _BUILDING = rf"{_PLACE}(?:大厦|广场|商场|市场|商城|中心|城|批发�
 _ADDRESS = (
     rf"(?:{_STREET}{_NUMBER}|{_BUILDING}\d{{0,4}}(?:楼|层|号|f|室|铺|区)\d{{0,5}}(?:号|室|铺)?)"
 )
-_PATTERNS = (
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("store.address", re.compile(rf"{_STORE}[^,;!?。]{{0,12}}?{_ADDRESS}")),
     (
         "store.address",
@@ -42,6 +43,7 @@ _PATTERNS = (
         ),
     ),
     ("store.address", re.compile(rf"(?:地址|位于|坐落于|在){_PLACE}(?:省|市|区|县)?{_ADDRESS}")),
+    ("store.address", re.compile(rf"{_STORE}[^;!?。]{{0,12}}?(?:地址)?(?:在|位于){_BUILDING}")),
     ("store.address", re.compile(rf"(?:线下店|实体店|门店|店|📍)[^,;!?。]{{0,6}}{_ADDRESS}")),
     # A store named, then its street address later in the same sentence (commas allowed).
     ("store.address", re.compile(rf"{_STORE_NOUN}[^;!?。]{{0,30}}?{_STREET}{_NUMBER}")),
@@ -50,16 +52,25 @@ _PATTERNS = (
         "store.visit",
         re.compile(
             rf"{_STORE_NOUN}[^;!?。]{{0,16}}?(?:来|到|过来)(?:看货|拿货|提货|验货|看样|看样板|"
-            rf"试穿|试戴|体验|挑|选|参观|逛|自提)"
+            rf"试穿|试戴|试骑|试用|体验|挑|选|参观|逛|自提|坐坐|喝茶)"
         ),
     ),
     (
         "store.visit",
         re.compile(
-            rf"(?:来|到|过来)(?:我们|我)?[^,;!?。、]{{0,6}}?{_STORE_NOUN}[^,;!?。、]{{0,4}}?"
-            rf"(?:看|挑|选|试|体验|参观|逛|自提|提货|拿货)"
+            rf"(?:来|到|过来)(?:我们|我|咱们|咱)?[^,;!?。、]{{0,6}}?{_STORE_NOUN}[^,;!?。、]{{0,4}}?"
+            rf"(?:看|挑|选|试|体验|参观|逛|自提|提货|拿货|坐)"
         ),
     ),
+)
+# "到店体验" with where the store is: 我们在…附近 / 对面 / 导航搜店名.
+_VISIT = r"到店(?:试\w|体验|看货|选购|挑选|参观|逛逛|验光|咨询|洗护|理发|美甲|拿货|坐坐)"
+_WHERE = r"(?:附近|对面|旁边|隔壁|导航|地址|位于|门口|楼下|路口)"
+_PATTERNS = (
+    *_PATTERNS,
+    ("store.visit", re.compile(rf"{_VISIT}[^;!?。]{{0,24}}?{_WHERE}")),
+    ("store.visit", re.compile(rf"{_WHERE}[^;!?。]{{0,24}}?{_VISIT}")),
+    ("store.visit", re.compile(rf"(?:{_STORE})[^;!?。]{{0,16}}?{_VISIT}")),
 )
 # Addresses the shopper gave us, or ours for returns, are not an invitation to a store.
 _SHIPPING = re.compile(r"(?:收货|收件|寄件|退货|退回|寄回|送货|配送|您的|你的)地址")
