@@ -1,4 +1,4 @@
-"""Command line: ``cs-gateway serve`` (and the tools later issues add)."""
+"""Command line: ``cs-gateway serve`` runs the gateway; ``cs-gateway audit`` checks a corpus."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +17,15 @@ from aiohttp import web
 
 from .app import create_app
 from .appkeys import CONFIG
+from .audit import (
+    AuditInputError,
+    Progress,
+    audit,
+    blocking,
+    read_answers,
+    write_json_report,
+    write_text_report,
+)
 from .config import load_config
 from .demo_bot import create_demo_bot
 from .errors import ConfigError
@@ -38,7 +48,65 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="listen address (default from gateway.yaml: 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default from gateway.yaml: 8080)")
     serve.add_argument("--store-url", help="redis://… to use Redis (default: in-memory)")
+
+    audit = commands.add_parser(
+        "audit",
+        help="check a shop's answer corpus against its guardrails",
+        description="Reports every finding, a summary and the 100-point quality score. Exit "
+        "status: 0 nothing would be blocked, 1 something would be blocked or escalated, "
+        "2 the input or the configuration is unusable.",
+    )
+    audit.add_argument("file", type=Path, help="answers: .csv, .jsonl, or one answer a line")
+    audit.add_argument("--shop", required=True, help="the shop whose guardrails apply")
+    audit.add_argument("--config", type=Path, default=Path("config"))
+    audit.add_argument("--format", choices=("text", "json"), default="text")
+    progress = audit.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_true",
+        default=None,
+        help="draw a progress bar on stderr (default: when it is a terminal)",
+    )
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
     return parser
+
+
+class _KeysNotNeeded(dict[str, str]):
+    """The audit never authenticates, so API keys read from the environment may be unset."""
+
+    def get(self, key: str, default: str | None = None) -> str:  # type: ignore[override]
+        return process_environ().get(key) or f"unset-for-audit:{key}"
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config, _KeysNotNeeded())
+    except ConfigError as exc:
+        print(f"cs-gateway audit: configuration error: {exc.message}", file=sys.stderr)
+        return 2
+    guardrails = config.guardrails.get(args.shop)
+    if guardrails is None:
+        known = ", ".join(sorted(config.guardrails))
+        print(f"cs-gateway audit: no shop '{args.shop}' (known: {known})", file=sys.stderr)
+        return 2
+    try:
+        total = sum(1 for _ in read_answers(args.file))
+        show = sys.stderr.isatty() if args.progress is None else args.progress
+        audited = audit(read_answers(args.file), guardrails, Progress(total, show))
+    except AuditInputError as exc:
+        print(f"cs-gateway audit: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.format == "json":
+            write_json_report(audited, sys.stdout)
+        else:
+            write_text_report(audited, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (head, less) went away: not an error of the audit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 1 if blocking(audited) else 0
 
 
 async def serve(settings: GatewaySettings, config_dir: Path) -> None:
@@ -114,6 +182,8 @@ def _loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "audit":
+        return run_audit(args)
     if args.command == "serve":
         try:
             settings = load_settings(

@@ -103,9 +103,11 @@ class _Tables:
     # which made a lookup ~10x slower than a hit.
     translate: dict[int, str]
     uneven: re.Pattern[str]  # characters whose replacement is not exactly one character
-    separator: re.Pattern[str]  # one skippable separator character (in the shadow)
-    numeral_run: re.Pattern[str]
-    chinese_digit: re.Pattern[str]
+    # Every shadow character -> one letter naming its class, so runs of digits and separators are
+    # found by small regexes over that string instead of large character classes over the shadow:
+    # D ASCII digit, N Chinese numeral, W homophone digit, L "o"/"l", a other Latin letter,
+    # S separator, x anything else.
+    classes: dict[int, str]
 
 
 def _fold(char: str, t2s: dict[str, str]) -> str:
@@ -133,10 +135,12 @@ def _tables() -> _Tables:
     translate: dict[int, str] = {}
     uneven: list[str] = []
     separators: set[str] = set()
+    classes: dict[int, str] = {}
     for code in _code_points():
         if 0xD800 <= code <= 0xDFFF:
             continue
         char = chr(code)
+        classes[code] = _class_of(char)
         out = _fold(char, t2s)
         # Apply the folding until nothing changes (OpenCC has chains such as 薴 -> 苧 -> 苎), so
         # that normalising a shadow text again leaves it as it is.
@@ -150,17 +154,29 @@ def _tables() -> _Tables:
             uneven.append(char)
         elif _is_separator(out):
             separators.add(out)
-    cjk_like = "".join(CHINESE_DIGITS) + "".join(c for c in WEAK_DIGITS if not c.isascii())
-    # o and l stand for 0 and 1 only when not part of a Latin word ("ok", "hello" stay words).
-    digit_like = f"(?:[0-9{cjk_like}]|(?<![a-km-np-z])[ol](?![a-km-np-z]))"
-    separator_class = _char_class(separators)
     return _Tables(
         translate=translate,
         uneven=re.compile(f"[{_char_class(uneven)}]"),
-        separator=re.compile(f"[{separator_class}]"),
-        numeral_run=re.compile(f"{digit_like}(?:[{separator_class}]{{0,{MAX_GAP}}}{digit_like})+"),
-        chinese_digit=re.compile(f"[{''.join(CHINESE_DIGITS) + ''.join(WEAK_DIGITS)}]"),
+        classes=classes,
     )
+
+
+def _class_of(char: str) -> str:
+    if "0" <= char <= "9":
+        return "D"
+    if char in CHINESE_DIGITS:
+        return "N"
+    if char in WEAK_DIGITS:
+        return "L" if char.isascii() else "W"
+    if "a" <= char <= "z":
+        return "a"
+    return "S" if _is_separator(char) else "x"
+
+
+# o and l count as digits only when not part of a Latin word ("ok", "hello" stay words).
+_DIGIT_LIKE = "(?:[DNW]|(?<!a)L(?!a))"
+_NUMERAL_RUN = re.compile(f"{_DIGIT_LIKE}(?:S{{0,{MAX_GAP}}}{_DIGIT_LIKE})+")
+_STRONG_PIECE = re.compile("[DNS]+")
 
 
 def _is_separator(char: str) -> bool:
@@ -187,6 +203,29 @@ def _char_class(chars: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class DigitRun:
+    """Digits in the shadow as groups a person typed between separators (``138 0013 8000``).
+
+    ``groups`` are (shadow start, shadow end) of each unbroken digit sequence; two groups belong
+    to one run when only separators, at most MAX_GAP of them, stand between them.
+    """
+
+    groups: tuple[tuple[int, int], ...]
+
+    def digits(self, shadow: str, first: int, last: int) -> str:
+        return "".join(shadow[s:e] for s, e in self.groups[first : last + 1])
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _is_digit_separator(char: str) -> bool:
+    # Between digit groups people put spaces, dashes, dots, stars, hearts and emoji; a letter,
+    # a CJK character or a comma ends the number.
+    return not (char.isalnum() or char in ",;!?。、:/" or "\u4e00" <= char <= "\u9fff")
+
+
+@dataclass(frozen=True)
 class NormalizedText:
     """A text and its shadow and compact views; see the module docstring."""
 
@@ -229,6 +268,24 @@ class NormalizedText:
         position = self.shadow_index(compact_end - 1) + 1
         return self.shadow[position] if position < len(self.shadow) else ""
 
+    @functools.cached_property
+    def digit_runs(self) -> tuple[DigitRun, ...]:
+        """The shadow's digit runs, computed once for every detector that reads numbers."""
+        shadow = self.shadow
+        runs: list[DigitRun] = []
+        current: list[tuple[int, int]] = []
+        for match in _DIGITS.finditer(shadow):
+            start, end = match.span()
+            if current:
+                between = shadow[current[-1][1] : start]
+                if len(between) > MAX_GAP or not all(map(_is_digit_separator, between)):
+                    runs.append(DigitRun(tuple(current)))
+                    current = []
+            current.append((start, end))
+        if current:
+            runs.append(DigitRun(tuple(current)))
+        return tuple(runs)
+
 
 class Normalizer:
     """Builds NormalizedText; construction loads the tables (tens of ms), calls are cheap."""
@@ -243,18 +300,20 @@ class Normalizer:
             shadow = text.translate(tables.translate)
         else:
             shadow, spans = self._with_spans(text)
-        shadow = self._fold_numerals(shadow)
+        classes = shadow.translate(tables.classes)
+        if "N" in classes or "W" in classes or "L" in classes:
+            shadow = _fold_numerals(shadow, classes)
+        if "S" not in classes:
+            return NormalizedText(text, shadow, shadow, spans, None)
         positions: list[int] = []
         pieces: list[str] = []
         last = 0
-        for separator in tables.separator.finditer(shadow):
-            here = separator.start()
+        for separators in re.finditer("S+", classes):
+            here = separators.start()
             if here > last:
                 positions.extend(range(last, here))
                 pieces.append(shadow[last:here])
-            last = here + 1
-        if not pieces and last == 0:
-            return NormalizedText(text, shadow, shadow, spans, None)
+            last = separators.end()
         positions.extend(range(last, len(shadow)))
         pieces.append(shadow[last:])
         return NormalizedText(text, shadow, "".join(pieces), spans, tuple(positions))
@@ -269,40 +328,39 @@ class Normalizer:
             spans.extend([(index, index + 1)] * len(out))
         return "".join(pieces), tuple(spans)
 
-    def _fold_numerals(self, shadow: str) -> str:
-        if self._tables.chinese_digit.search(shadow) is None:
-            return shadow
-        pieces: list[str] = []
-        last = 0
-        for run in self._tables.numeral_run.finditer(shadow):
-            for start, chunk in _strong_or_long(run.start(), run.group()):
-                pieces.append(shadow[last:start])
-                pieces.append("".join(CHINESE_DIGITS.get(c, WEAK_DIGITS.get(c, c)) for c in chunk))
-                last = start + len(chunk)
-        if not pieces:
-            return shadow
-        pieces.append(shadow[last:])
-        return "".join(pieces)
 
+def _fold_numerals(shadow: str, classes: str) -> str:
+    """Fold Chinese numerals and look-alike digits to digits inside runs of digit-like characters.
 
-def _strong_or_long(start: int, chunk: str) -> list[tuple[int, str]]:
-    """The parts of a run of digit-like characters to fold into digits.
-
-    A run with look-alikes (妖, o, l …) folds whole only when phone-long; otherwise only its
-    stretches of real numerals fold, and only when MIN_NUMERAL_RUN long.
+    A run with look-alikes (妖, o, l …) folds whole only when phone-long (MIN_WEAK_RUN) and holds
+    a real numeral; otherwise only its stretches of real numerals fold, when MIN_NUMERAL_RUN long
+    and holding a Chinese numeral (a run of ASCII digits needs no folding).
     """
-    weak = sum(1 for c in chunk if c in WEAK_DIGITS)
-    strong = sum(1 for c in chunk if c.isdigit() or c in CHINESE_DIGITS)
-    if weak and weak + strong >= MIN_WEAK_RUN and strong >= 1:
-        return [(start, chunk)]
-    parts: list[tuple[int, str]] = []
-    for piece in re.finditer(f"[^{''.join(WEAK_DIGITS)}]+", chunk):
-        text = piece.group().strip()
-        offset = piece.group().index(text) if text else 0
-        count = sum(1 for c in text if c.isdigit() or c in CHINESE_DIGITS)
-        if count >= MIN_NUMERAL_RUN and any(c in CHINESE_DIGITS for c in text):
-            parts.append((start + piece.start() + offset, text))
-    return parts
+    pieces: list[str] = []
+    last = 0
+    for run in _NUMERAL_RUN.finditer(classes):
+        kinds = run.group()
+        strong = kinds.count("D") + kinds.count("N")
+        weak = kinds.count("W") + kinds.count("L")
+        if weak and strong and weak + strong >= MIN_WEAK_RUN:
+            stretches = [run.span()]
+        else:
+            stretches = [
+                (run.start() + piece.start(), run.start() + piece.end())
+                for piece in _STRONG_PIECE.finditer(kinds)
+                if "N" in piece.group()
+                and piece.group().count("D") + piece.group().count("N") >= MIN_NUMERAL_RUN
+            ]
+        for start, end in stretches:
+            pieces.append(shadow[last:start])
+            pieces.append(
+                "".join(CHINESE_DIGITS.get(c, WEAK_DIGITS.get(c, c)) for c in shadow[start:end])
+            )
+            last = end
+    if not pieces:
+        return shadow
+    pieces.append(shadow[last:])
+    return "".join(pieces)
 
 
 @functools.cache

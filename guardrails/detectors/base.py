@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Protocol
 
-from ..normalize import MAX_GAP, NormalizedText
+from ..normalize import MAX_GAP, DigitRun, NormalizedText
 from ..types import Finding
 
 
@@ -56,42 +55,5 @@ def is_latin_boundary(char: str) -> bool:
     return not (char.isascii() and char.isalnum())
 
 
-@dataclass(frozen=True, slots=True)
-class DigitRun:
-    """Digits in the shadow as groups a person typed between separators (``138 0013 8000``).
-
-    ``groups`` are (shadow start, shadow end) of each unbroken digit sequence; two groups belong
-    to one run when only separators, at most MAX_GAP of them, stand between them.
-    """
-
-    groups: tuple[tuple[int, int], ...]
-
-    def digits(self, shadow: str, first: int, last: int) -> str:
-        return "".join(shadow[s:e] for s, e in self.groups[first : last + 1])
-
-
-_DIGITS = re.compile(r"\d+")
-
-
-def digit_runs(text: NormalizedText) -> list[DigitRun]:
-    shadow = text.shadow
-    runs: list[DigitRun] = []
-    current: list[tuple[int, int]] = []
-    for match in _DIGITS.finditer(shadow):
-        start, end = match.span()
-        if current:
-            between = shadow[current[-1][1] : start]
-            joined = len(between) <= MAX_GAP and all(_is_digit_separator(char) for char in between)
-            if not joined:
-                runs.append(DigitRun(tuple(current)))
-                current = []
-        current.append((start, end))
-    if current:
-        runs.append(DigitRun(tuple(current)))
-    return runs
-
-
-def _is_digit_separator(char: str) -> bool:
-    # Between digit groups people put spaces, dashes, dots, stars, hearts and emoji; a letter,
-    # a CJK character or a comma ends the number.
-    return not (char.isalnum() or char in ",;!?。、:/" or "\u4e00" <= char <= "\u9fff")
+def digit_runs(text: NormalizedText) -> tuple[DigitRun, ...]:
+    return text.digit_runs

@@ -38,10 +38,18 @@ _SUFFIX = re.compile(
 )
 
 
+# Cheap test first: every pattern needs an "@" (or a word for it), or a mail host and a dot.
+_MAYBE = re.compile(
+    rf"[@#]|\(at\)|\[at\]|\{{at\}}| at |艾特|圈a|小老鼠|(?:{_MAIL_HOSTS})\s*(?:\.|点|。|dot)"
+)
+
+
 class EmailDetector:
     name = "emails"
 
     def detect(self, text: NormalizedText) -> list[Finding]:
+        if _MAYBE.search(text.shadow) is None:
+            return []
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
         for rule, pattern in (

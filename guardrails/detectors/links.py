@@ -58,6 +58,14 @@ _SEARCH = (
 )
 
 
+# Cheap test first: a scheme, "www", or something dot-like right before a top-level domain.
+_MAYBE = re.compile(
+    rf"http|www|ftp|(?:[^\w\s,;!?、]|点|dot)\s?(?:{_TLDS})(?![a-z0-9])|h\W{{0,3}}t\W{{0,3}}t\W{{0,3}}p"
+)
+
+_MAYBE_SPACED = re.compile(r"http|www|ftp")
+
+
 class LinkDetector:
     name = "links"
 
@@ -72,6 +80,8 @@ class LinkDetector:
         return False
 
     def detect(self, text: NormalizedText) -> list[Finding]:
+        if _MAYBE.search(text.shadow) is None and _MAYBE_SPACED.search(text.compact) is None:
+            return []
         findings: list[Finding] = []
         shadow = text.shadow
         covered: list[tuple[int, int]] = []  # shadow spans already read as hosts, allowed or not
@@ -137,12 +147,15 @@ class RedirectDetector:
             for name in names
         ]
         alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+        self._names = re.compile(alternatives)
         self._pattern = re.compile(
             rf"(?:去|到|在|上|来)?(?P<platform>{alternatives})(?:上|里|app|平台)?"
             rf"(?:(?:也)?有(?:我们|我们的|我家)?)?(?:{_SEARCH})"
         )
 
     def detect(self, text: NormalizedText) -> list[Finding]:
+        if self._names.search(text.compact) is None:
+            return []
         findings: list[Finding] = []
         for match in compact_matches(self._pattern, text):
             platform = match.group("platform")

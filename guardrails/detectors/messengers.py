@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ahocorasick_rs import AhoCorasick, MatchKind
+
 from ..normalize import NormalizedText
 from ..types import Finding
 from .base import finding_from_compact, is_latin_boundary, mask
@@ -45,11 +47,17 @@ _INVITE_AFTER = re.compile(
     f"好友|下单|转账|付款|领|私信|同号|同步)"
 )
 # A messenger named as a feature or a way to pay is not a contact.
-_NOT_A_CONTACT = re.compile(
-    f"(?:{_NAMES})(?:支付|付款|付|钱包|零钱|红包|登录|登陆|消息|提醒|通知|语音|视频通话|运动|"
-    f"扫码支付|小程序码?|绑定|授权|分享|读书|提现|朋友圈|聊天记录|表情)"
-    f"|(?:接收|收到|同步|支持|兼容|显示|查看)(?:{_NAMES})"
+_FEATURE_AFTER = re.compile(
+    "支付|付款|付|钱包|零钱|红包|登录|登陆|消息|提醒|通知|语音|视频通话|运动|扫码支付|小程序码?|绑定|"
+    "授权|分享|读书|提现|朋友圈|聊天记录|表情"
 )
+_FEATURE_BEFORE = re.compile("(?:接收|收到|同步|支持|兼容|显示|查看)$")
+
+
+# Cheap test first: every pattern contains one of the names, standing alone where it is Latin
+# (the "v" of a tracking number JDVA… must not send every answer down the slow path).
+_NAME_LIST = [name.replace("\\+", "+") for name in f"{_WECHAT}|{_QQ}|{_OTHER}".split("|")]
+_NAME_FINDER = AhoCorasick(_NAME_LIST, matchkind=MatchKind.Standard)
 
 
 class MessengerDetector:
@@ -57,35 +65,45 @@ class MessengerDetector:
 
     def detect(self, text: NormalizedText) -> list[Finding]:
         compact = text.compact
-        excluded = [m.span() for m in _NOT_A_CONTACT.finditer(compact)]
+        names = [
+            (start, end)
+            for index, start, end in _NAME_FINDER.find_matches_as_indexes(compact, overlapping=True)
+            if self._stands_alone(text, _NAME_LIST[index], start, end)
+            and not self._a_feature(compact, start, end)
+        ]
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
-        for rule, pattern in (
-            ("messenger.id", _WITH_ID),
-            ("messenger.invitation", _INVITE_BEFORE),
-            ("messenger.invitation", _INVITE_AFTER),
-        ):
-            position = 0
-            while (match := pattern.search(compact, position)) is not None:
-                # On a rejected match, look again one character later: "+vx…" is not "+v" +
-                # "x…", but it is "vx" + "…".
-                position = match.start() + 1
-                if not self._accept(text, rule, match, excluded, taken):
+        # Each pattern is tried only where a name stands, not over the whole text.
+        for name_start, name_end in names:
+            window = max(0, name_start - 10)
+            for rule, match in (
+                ("messenger.id", _WITH_ID.match(compact, name_start)),
+                ("messenger.invitation", _INVITE_BEFORE.search(compact, window, name_end)),
+                ("messenger.invitation", _INVITE_AFTER.match(compact, name_start)),
+            ):
+                if match is None or not self._accept(text, rule, match, taken):
                     continue
                 start, end = match.span()
                 taken.append((start, end))
-                position = end
                 contact = match.groupdict().get("id") or ""
                 evidence = match.group("name") + (":" + mask(contact) if contact else "")
                 findings.append(finding_from_compact(text, rule, "messenger", start, end, evidence))
+                break
         return findings
+
+    @staticmethod
+    def _a_feature(compact: str, start: int, end: int) -> bool:
+        """微信支付, 接收微信消息: the name of a feature, not a contact."""
+        return (
+            _FEATURE_AFTER.match(compact, end) is not None
+            or _FEATURE_BEFORE.search(compact, max(0, start - 2), start) is not None
+        )
 
     def _accept(
         self,
         text: NormalizedText,
         rule: str,
         match: re.Match[str],
-        excluded: list[tuple[int, int]],
         taken: list[tuple[int, int]],
     ) -> bool:
         start, end = match.span()
@@ -104,7 +122,7 @@ class MessengerDetector:
             and text.shadow_index(name_end - 1) - text.shadow_index(name_start) < 2
         ):
             return False
-        if any(s <= name_start < e for s, e in excluded):
+        if self._a_feature(text.compact, name_start, name_end):
             return False
         return not any(s < end and start < e for s, e in taken)
 

@@ -36,6 +36,8 @@ class PhoneDetector:
         shadow = text.shadow
         reversed_hint = _REVERSED_HINT.search(text.compact) is not None
         for run in digit_runs(text):
+            if sum(end - start for start, end in run.groups) < 7:
+                continue  # shorter than any phone number
             found = self._in_run(text, shadow, run)
             if not found and reversed_hint:
                 found = self._reversed(text, shadow, run)

@@ -53,10 +53,16 @@ _FEATURE = re.compile(
 )
 
 
+# Cheap test first: every pattern scans, holds a code, or is in English.
+_MAYBE = re.compile(rf"扫|识别|长按|保存|{_QR}|scan|码(?:见|在|放在)")
+
+
 class QrCodeDetector:
     name = "qr_codes"
 
     def detect(self, text: NormalizedText) -> list[Finding]:
+        if _MAYBE.search(text.compact) is None:
+            return []
         features = [m.span() for m in _FEATURE.finditer(text.compact)]
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []

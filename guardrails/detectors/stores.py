@@ -76,11 +76,20 @@ _PATTERNS = (
 _SHIPPING = re.compile(r"(?:收货|收件|寄件|退货|退回|寄回|送货|配送|您的|你的)地址")
 
 
+# Cheap test first: a store word, an address word, or a street with a number.
+_MAYBE = re.compile(
+    r"店|档口|工厂|厂里|仓库|展厅|专柜|柜台|铺|门市|门dian|摊位|基地|地址|位于|坐落|📍|"
+    r"(?:路|街|道|巷|弄|胡同)[\d一二三四五六七八九十百]|大厦|广场|商场|市场|商城|写字楼|园区"
+)
+
+
 class StoreDetector:
     name = "stores"
 
     def detect(self, text: NormalizedText) -> list[Finding]:
         compact = text.compact
+        if _MAYBE.search(compact) is None:
+            return []
         shipping = [m.span() for m in _SHIPPING.finditer(compact)]
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []

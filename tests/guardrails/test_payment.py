@@ -68,3 +68,22 @@ def test_off_platform_payment(text: str) -> None:
 )
 def test_paying_on_the_platform(text: str) -> None:
     assert rules(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "加我私聊下单，价格比链接上低",
+        "私信报价",
+        "不用在抖音拍，直接找我",
+        "五星好评截图发客服，返5元",
+        "红包走支付宝",
+        "拍下不发货，差价另算",
+        "直接打钱就行",
+        "先付定金给我",
+        "补差价联系我",
+    ],
+)
+def test_each_trigger_family_still_reaches_its_pattern(text: str) -> None:
+    """The cheap pre-test must not hide a pattern: one example per trigger family."""
+    assert rules(text), text
