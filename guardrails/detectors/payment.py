@@ -10,9 +10,9 @@ import re
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
-from ..normalize import NormalizedText
+from ..normalize import DigitRun, NormalizedText
 from ..types import Finding
-from .base import DigitRun, digit_runs, finding_from_compact, finding_from_shadow
+from .base import digit_runs, finding_from_compact, finding_from_shadow
 
 _BANK_CONTEXT = re.compile(
     r"(?:银行|卡号|账号|帐号|账户|帐户|户名|开户|收款|转账|转帐|汇款|打款|转入|转到|汇到|打到|"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ..normalize import NormalizedText
+from ..normalize import DigitRun, NormalizedText
 from ..types import Finding
-from .base import DigitRun, digit_runs, finding_from_shadow
+from .base import digit_runs, finding_from_shadow
 
 _MOBILE = re.compile(r"(?:0086|86)?(1[3-9]\d{9})")
 # Area codes: 010, 02x, then 0[3-9]xx; local numbers never start with 0 or 1.
