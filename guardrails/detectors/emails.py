@@ -38,6 +38,8 @@ _SUFFIX = re.compile(
 )
 
 
+# "（#换成@）": the text says which character stands for "@".
+_SWAP_HINT = re.compile(r"(?P<symbol>[^\w\s])\s*(?:换成|替换成|改成|就是|代表|=)\s*(?:@|艾特|at)")
 # Cheap test first: every pattern needs an "@" (or a word for it), or a mail host and a dot.
 _MAYBE = re.compile(
     rf"[@#]|\(at\)|\[at\]|\{{at\}}| at |艾特|圈a|小老鼠|(?:{_MAIL_HOSTS})\s*(?:\.|点|。|dot)"
@@ -52,12 +54,17 @@ class EmailDetector:
             return []
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
-        for rule, pattern in (
+        patterns = [
             ("email.address", _PLAIN),
             ("email.disguised", _DISGUISED),
             ("email.disguised", _SPACED),
             ("email.suffix", _SUFFIX),
-        ):
+        ]
+        hint = _SWAP_HINT.search(text.shadow)
+        if hint:
+            symbol = re.escape(hint.group("symbol"))
+            patterns.append(("email.disguised", re.compile(_PLAIN.pattern.replace("@", symbol))))
+        for rule, pattern in patterns:
             for match in pattern.finditer(text.shadow):
                 start, end = match.span()
                 if any(s < end and start < e for s, e in taken):

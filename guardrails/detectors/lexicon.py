@@ -10,9 +10,18 @@ from __future__ import annotations
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from ..lexicon import PhraseList
-from ..normalize import NormalizedText, Normalizer
+from ..normalize import HARD_BREAKS, NormalizedText, Normalizer
 from ..types import Finding
 from .base import finding_from_compact, is_latin_boundary
+
+WHOLE_CLAUSE = "="
+
+
+def _a_whole_clause(compact: str, start: int, end: int) -> bool:
+    before = compact[start - 1] if start > 0 else ","
+    after = compact[end] if end < len(compact) else ","
+    return before in HARD_BREAKS and after in HARD_BREAKS
+
 
 _NUMERALS = str.maketrans("一二三四五六七八九", "123456789")
 
@@ -31,12 +40,17 @@ class LexiconDetector:
         # list may be written in traditional characters or with "100%"; the compact form is what
         # the automaton sees.
         entries: dict[str, str | None] = {}
+        whole: set[str] = set()
         for category, items in phrases.banned.items():
             for phrase in items:
-                key = normalizer(phrase).compact
+                # "=滚": abusive only as a clause of its own ("滚，别烦我"), never inside 滚筒.
+                standalone = phrase.startswith(WHOLE_CLAUSE)
+                key = normalizer(phrase.removeprefix(WHOLE_CLAUSE)).compact
                 for variant in (key, _with_digits(key)):
                     if variant:
                         entries.setdefault(variant, category)
+                        if standalone:
+                            whole.add(variant)
         for phrase in phrases.allowed:
             key = normalizer(phrase).compact
             if key:
@@ -44,6 +58,7 @@ class LexiconDetector:
         self._keys = list(entries)
         self._categories = [entries[key] for key in self._keys]
         self._latin = [key.isascii() for key in self._keys]
+        self._whole = [key in whole for key in self._keys]
         self._automaton = AhoCorasick(self._keys, matchkind=MatchKind.LeftmostLongest)
         self.size = len(self._keys)
 
@@ -57,6 +72,8 @@ class LexiconDetector:
                 is_latin_boundary(text.shadow_before(start))
                 and is_latin_boundary(text.shadow_after(end))
             ):
+                continue
+            if self._whole[index] and not _a_whole_clause(text.compact, start, end):
                 continue
             findings.append(
                 finding_from_compact(

@@ -21,7 +21,7 @@ _TLDS = (
     "pro|asia|work|red|fit|pub|run|cool|plus|icu|cyou|vin|beer|love|tk|ml|ga|cf"
 )
 _SECOND_LEVEL = frozenset({"com.cn", "net.cn", "org.cn", "gov.cn", "com.hk", "com.tw", "co.uk"})
-_DOT = r"(?:\s?\.\s?|点|。| dot |\(dot\)|\[dot\]|\[\.\]|\(\.\)|\{\.\})"
+_DOT = r"(?:\s?\.\s?|\s?点\s?|。| dot |\(dot\)|\[dot\]|\[\.\]|\(\.\)|\{\.\})"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _URL = re.compile(
     rf"(?:(?:https?|ftp)\s*:\s*//\s*)?(?:www{_DOT})?(?P<host>(?:{_LABEL}{_DOT})+(?:{_TLDS}))"
@@ -36,6 +36,16 @@ _SPACED = re.compile(
 _SYMBOL_DOTS = re.compile(
     r"(?<![a-z0-9])(?P<name>[a-z][a-z0-9-]{1,30})(?:[^\w\s,;!?。、@]\s?[a-z][a-z0-9-]{1,30})*"
     r"[^\w\s,;!?。、@.]\s?(?:com|cn|net|top|vip|xyz|shop)(?![a-z0-9])"
+)
+# A server named by address: http://47.104.21.88/… (private addresses, a router's 192.168.1.1,
+# are not links off the platform).
+_IP_URL = re.compile(
+    r"(?:(?:https?|ftp)\s*:\s*//\s*)?(?P<ip>\d{1,3}(?:\.\d{1,3}){3})(?::\d{2,5})?(?P<path>/[\w\-./?%&=#~+]*)?"
+)
+_PRIVATE_IP = re.compile(r"^(?:10\.|127\.|192\.168\.|172\.(?:1[6-9]|2\d|3[01])\.|0\.)")
+# A domain the shopper is told to assemble: "lujiao 后面加上 点 net".
+_ASSEMBLED = re.compile(
+    rf"(?P<name>[a-z][a-z0-9-]{{2,30}})\s*(?:后面|后边|后头)?(?:加上|加|接上|接|再加)\s*(?:点|\.|dot)\s*(?P<tld>{_TLDS})(?![a-z0-9])"
 )
 # Text before a host that makes it the domain of an e-mail address (the e-mail rule reports it).
 _EMAIL_BEFORE = re.compile(r"(?:@|#|\(at\)|\[at\]| at |圈a|艾特)\s*$")
@@ -58,9 +68,11 @@ _SEARCH = (
 )
 
 
-# Cheap test first: a scheme, "www", or something dot-like right before a top-level domain.
+# Cheap test first: a scheme, "www", something dot-like right before a top-level domain, or an
+# address of four numbers.
 _MAYBE = re.compile(
     rf"http|www|ftp|(?:[^\w\s,;!?、]|点|dot)\s?(?:{_TLDS})(?![a-z0-9])|h\W{{0,3}}t\W{{0,3}}t\W{{0,3}}p"
+    r"|\d\.\d{1,3}\.\d{1,3}\.\d"
 )
 
 _MAYBE_SPACED = re.compile(r"http|www|ftp")
@@ -117,6 +129,24 @@ class LinkDetector:
             if rule == "link.spaced" and self.allowed(f"{name}.{match.group('tld')}"):
                 continue
             findings.append(finding_from_compact(text, rule, "link", start, end, name))
+        for match in _IP_URL.finditer(shadow):
+            has_path = bool(match.group("path")) or "//" in match.group()
+            if not has_path or _PRIVATE_IP.match(match.group("ip")):
+                continue
+            if any(s < match.end() and match.start() < e for s, e in covered):
+                continue
+            covered.append(match.span())
+            start, end = match.span()
+            findings.append(finding_from_shadow(text, "link.ip", "link", start, end, "ip"))
+        for match in _ASSEMBLED.finditer(shadow):
+            if any(s < match.end() and match.start() < e for s, e in covered):
+                continue
+            host = f"{match.group('name')}.{match.group('tld')}"
+            if self.allowed(host):
+                continue
+            covered.append(match.span())
+            start, end = match.span()
+            findings.append(finding_from_shadow(text, "link.assembled", "link", start, end, host))
         for match in _SYMBOL_DOTS.finditer(shadow):
             if any(s < match.end() and match.start() < e for s, e in covered):
                 continue
@@ -151,18 +181,23 @@ class RedirectDetector:
         self._pattern = re.compile(
             rf"(?:去|到|在|上|来)?(?P<platform>{alternatives})(?:上|里|app|平台)?"
             rf"(?:(?:也)?有(?:我们|我们的|我家)?)?(?:{_SEARCH})"
+            # …or a few words later in the same sentence: 小红书，搜『…』 / 某宝（橙色那个app）搜
+            rf"|(?P<later>{alternatives})(?:这边|那边|上|里)?[^。!?]{{0,12}}?(?:搜|满减|优惠|福利|赠品)"
         )
 
     def detect(self, text: NormalizedText) -> list[Finding]:
         if self._names.search(text.compact) is None:
             return []
         findings: list[Finding] = []
-        for match in compact_matches(self._pattern, text):
-            platform = match.group("platform")
+        for match in self._pattern.finditer(text.compact):
+            group = "platform" if match.group("platform") else "later"
+            platform = match.group(group)
             start, end = match.span()
+            if group == "platform" and not text.gaps_ok(start, end):
+                continue
             if platform.isascii():
-                before = text.shadow_before(match.start("platform"))
-                after = text.shadow_after(match.end("platform"))
+                before = text.shadow_before(match.start(group))
+                after = text.shadow_after(match.end(group))
                 if (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()):
                     continue
             findings.append(

@@ -44,7 +44,9 @@ _INVITE_BEFORE = re.compile(
 )
 _INVITE_AFTER = re.compile(
     f"(?P<name>{_NAMES})(?:上|里)?(?:联系|聊|详聊|私聊|沟通|咨询|交流|发你|发给你|加我|找我|"
-    f"好友|下单|转账|付款|领|私信|同号|同步)"
+    f"好友|下单|转账|付款|领|私信|同号|同步|我(?!们))"
+    # …or the same sentence ends with the invitation: 用微信扫一扫下面这张图就能加我好友
+    f"|(?P<later>{_NAMES})[^,;!?。]{{0,14}}?(?:加我好友|加好友|加我)"
 )
 # A messenger named as a feature or a way to pay is not a contact.
 _FEATURE_AFTER = re.compile(
@@ -86,7 +88,8 @@ class MessengerDetector:
                 start, end = match.span()
                 taken.append((start, end))
                 contact = match.groupdict().get("id") or ""
-                evidence = match.group("name") + (":" + mask(contact) if contact else "")
+                name = match.groupdict().get("name") or match.group("later")
+                evidence = name + (":" + mask(contact) if contact else "")
                 findings.append(finding_from_compact(text, rule, "messenger", start, end, evidence))
                 break
         return findings
@@ -107,8 +110,9 @@ class MessengerDetector:
         taken: list[tuple[int, int]],
     ) -> bool:
         start, end = match.span()
-        name = match.group("name")
-        name_start, name_end = match.span("name")
+        group = "name" if match.groupdict().get("name") else "later"
+        name = match.group(group)
+        name_start, name_end = match.span(group)
         if not text.gaps_ok(start, end):
             return False
         if not self._stands_alone(text, name, name_start, name_end):

@@ -62,6 +62,8 @@ _OFF_PLATFORM_PHRASES = [
     "拍下不发货", "拍下备注不发", *_product(("补差价",), ("转", "加", "联系")),
     "直接打钱", "先付定金给我",
     *_product(("退款走",), ("微信", "支付宝", "银行卡", "私下")),
+    # Crypto-currency: paid to a wallet, outside any platform.
+    "usdt", "泰达币", "比特币", "btc付款", "以太坊", "钱包地址", "trc20", "erc20", "虚拟币付款",
 ]  # fmt: skip
 _OFF_PLATFORM_FINDER = AhoCorasick(_OFF_PLATFORM_PHRASES, matchkind=MatchKind.LeftmostLongest)
 # What a word list cannot say: a look-ahead, a gap of a few words, a number.

@@ -22,6 +22,17 @@ _INTERNATIONAL = re.compile(
     r"(?:00)?(?:85[23][2-9]\d{7}|886[2-9]\d{7,8}|65[689]\d{7}|60\d{8,10}|1[2-9]\d{9}|"
     r"44\d{9,10}|81\d{9,10}|82\d{8,10})"
 )
+# Digits spelled in pinyin: "yao wu qi / er san ba liu / si jiu ling wu".
+_PINYIN_DIGITS = {
+    "ling": "0", "dong": "0", "yao": "1", "yi": "1", "er": "2", "liang": "2", "san": "3",
+    "si": "4", "wu": "5", "liu": "6", "qi": "7", "guai": "7", "ba": "8", "jiu": "9", "gou": "9",
+}  # fmt: skip
+_PINYIN_WORD = "(?:" + "|".join(sorted(_PINYIN_DIGITS, key=len, reverse=True)) + ")"
+_PINYIN_RUN = re.compile(rf"(?<![a-z]){_PINYIN_WORD}(?:[\s/,.\-·]*{_PINYIN_WORD}(?![a-z])){{6,}}")
+# A number handed over in parts: "前三位136，中间4582，尾号0917".
+_SPLIT = re.compile(
+    r"前(?:三|3)位\D{0,4}?(?P<a>1[3-9]\d)\D{1,8}?(?P<b>\d{4})\D{1,8}?(?:尾号|后四位|最后)?\D{0,3}?(?P<c>\d{4})"
+)
 # "倒着写" / "反过来打": the number is written backwards to get past filters.
 _REVERSED_HINT = re.compile(r"倒着|倒过来|反过来|反着|倒序|逆序|从后往前")
 # Text right after a number that makes it a quantity, not a phone (13800元, 4008mAh …).
@@ -42,7 +53,27 @@ class PhoneDetector:
             if not found and reversed_hint:
                 found = self._reversed(text, shadow, run)
             findings.extend(found)
+        findings.extend(self._spelled(text))
         return findings
+
+    @staticmethod
+    def _spelled(text: NormalizedText) -> list[Finding]:
+        """Numbers in pinyin words or handed over in parts."""
+        shadow = text.shadow
+        found: list[Finding] = []
+        for match in _PINYIN_RUN.finditer(shadow):
+            words = re.findall(_PINYIN_WORD, match.group())
+            digits = "".join(_PINYIN_DIGITS[word] for word in words)
+            if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
+                evidence = digits[:3] + "****" + digits[-4:]
+                found.append(
+                    finding_from_shadow(text, "phone.pinyin", "phone", *match.span(), evidence)
+                )
+        for match in _SPLIT.finditer(shadow):
+            digits = match.group("a") + match.group("b") + match.group("c")
+            evidence = digits[:3] + "****" + digits[-4:]
+            found.append(finding_from_shadow(text, "phone.split", "phone", *match.span(), evidence))
+        return found
 
     @staticmethod
     def _reversed(text: NormalizedText, shadow: str, run: DigitRun) -> list[Finding]:

@@ -17,7 +17,7 @@ _STORE = (
 )
 _STORE_NOUN = (
     r"(?:实体店|实[a-z]店|实体铺子?|门店|门dian|线下店|店里|店面|档口|工厂|厂里|仓库|展厅|专卖店|"
-    r"体验店|门市|摊位|铺子|专柜|柜台)"
+    r"体验店|门市|摊位|铺子|专柜|柜台|工作室|基地|养殖场|渔场|农场|果园|厂房)"
 )
 _PLACE = r"[\u4e00-\u9fff]{1,10}?"
 _STREET = rf"{_PLACE}(?:路|街|大道|大街|巷|弄|胡同|道)"
@@ -27,7 +27,9 @@ _NUMBER = (
 )
 _BUILDING = rf"{_PLACE}(?:大厦|广场|商场|市场|商城|中心|城|批发市场|写字楼|园区|工业园|商业街)"
 _ADDRESS = (
-    rf"(?:{_STREET}{_NUMBER}|{_BUILDING}\d{{0,4}}(?:楼|层|号|f|室|铺|区)\d{{0,5}}(?:号|室|铺)?)"
+    rf"(?:{_STREET}(?:[一二三四五六七八九十\d]{{1,2}}段)?{_NUMBER}"
+    rf"|{_BUILDING}\d{{0,4}}(?:楼|层|号|f|室|铺|区)\d{{0,5}}(?:号|室|铺)?"
+    rf"|{_BUILDING}(?:b\d|负\d楼?|地下\d?层))"
 )
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("store.address", re.compile(rf"{_STORE}[^,;!?。]{{0,12}}?{_ADDRESS}")),
@@ -65,12 +67,41 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # "到店体验" with where the store is: 我们在…附近 / 对面 / 导航搜店名.
 _VISIT = r"到店(?:试\w|体验|看货|选购|挑选|参观|逛逛|验光|咨询|洗护|理发|美甲|拿货|坐坐)"
-_WHERE = r"(?:附近|对面|旁边|隔壁|导航|地址|位于|门口|楼下|路口)"
+_WHERE = r"(?:附近|对面|旁边|隔壁|导航|地址|位于|位置在|门口|楼下|路口)"
 _PATTERNS = (
     *_PATTERNS,
     ("store.visit", re.compile(rf"{_VISIT}[^;!?。]{{0,24}}?{_WHERE}")),
     ("store.visit", re.compile(rf"{_WHERE}[^;!?。]{{0,24}}?{_VISIT}")),
     ("store.visit", re.compile(rf"(?:{_STORE})[^;!?。]{{0,16}}?{_VISIT}")),
+    # Found through a map app: 高德地图搜『…』 / 导航搜“…基地”
+    (
+        "store.navigation",
+        re.compile(r"(?:高德|百度地图|腾讯地图|地图|导航)(?:上|里|app)?(?:搜索?|查一下|查)"),
+    ),
+    # A store placed at a street or a mall, even without a number: 实体店在成都春熙路
+    (
+        "store.address",
+        re.compile(
+            rf"{_STORE}(?:在|位于|开在|就在)[^,;!?。]{{1,12}}?"
+            r"(?:路|街|大道|广场|商场|大厦|市场|商城|购物中心|步行街)"
+        ),
+    ),
+    # An address, then come over: 赛格广场5楼5B28，过来当面验机
+    (
+        "store.visit",
+        re.compile(
+            rf"{_ADDRESS}[^。!?]{{0,12}}?(?:过来|来|到店|当面)(?:当面)?"
+            r"(?:验|看|提|试|取|拿|选|挑|买|交易)"
+        ),
+    ),
+    # An open invitation to a named place: 基地随时欢迎来挑苗
+    (
+        "store.visit",
+        re.compile(
+            rf"{_STORE_NOUN}[^,;!?。]{{0,8}}?(?:欢迎|随时|可以)(?:来|过来|到)"
+            r"(?:挑|选|看|玩|参观|体验|采摘|钓|买)"
+        ),
+    ),
 )
 # Addresses the shopper gave us, or ours for returns, are not an invitation to a store.
 _SHIPPING = re.compile(r"(?:收货|收件|寄件|退货|退回|寄回|送货|配送|您的|你的)地址")
@@ -78,7 +109,8 @@ _SHIPPING = re.compile(r"(?:收货|收件|寄件|退货|退回|寄回|送货|配
 
 # Cheap test first: a store word, an address word, or a street with a number.
 _MAYBE = re.compile(
-    r"店|档口|工厂|厂里|仓库|展厅|专柜|柜台|铺|门市|门dian|摊位|基地|地址|位于|坐落|📍|"
+    r"店|档口|工厂|厂里|仓库|展厅|专柜|柜台|铺|门市|门dian|摊位|基地|地址|位于|坐落|📍|地图|导航|"
+    r"工作室|养殖场|渔场|农场|果园|厂房|过来|"
     r"(?:路|街|道|巷|弄|胡同)[\d一二三四五六七八九十百]|大厦|广场|商场|市场|商城|写字楼|园区"
 )
 

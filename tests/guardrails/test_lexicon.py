@@ -8,7 +8,10 @@ from guardrails import LexiconDetector, PhraseList, default_normalizer, normaliz
 
 SMALL = LexiconDetector(
     PhraseList(
-        {"abuse": ("傻逼", "sb", "滚蛋"), "ad_law": ("根治", "最好的", "100%有效")},
+        {
+            "abuse": ("傻逼", "sb", "滚蛋", "=滚"),
+            "ad_law": ("根治", "最好的", "100%有效", "第一品牌"),
+        },
         allowed=("不能根治", "最好的办法"),
     ),
     default_normalizer(),
@@ -30,6 +33,8 @@ def found(detector: LexiconDetector, text: str) -> list[tuple[str, str]]:
         ("保证根治脚气", "ad_law", "根治"),
         ("这是最好的面膜", "ad_law", "最好的"),
         ("100%有效", "ad_law", "100%有效"),
+        ("滚，别烦我", "abuse", "滚"),  # a whole clause
+        ("第①品牌的蜂蜜", "ad_law", "第①品牌"),  # numeral variant
     ],
 )
 def test_banned_phrases(text: str, category: str, span: str) -> None:
@@ -45,6 +50,8 @@ def test_banned_phrases(text: str, category: str, span: str) -> None:
         "sbc芯片",
         "傻     逼",  # too far apart to be one word
         "傻，逼",  # a comma ends the clause
+        "滚筒洗衣机",  # "=滚" only as a clause of its own
+        "滚动播放",
     ],
 )
 def test_not_matched(text: str) -> None:

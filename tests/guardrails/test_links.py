@@ -39,6 +39,10 @@ def test_off_platform_links(text: str, domain: str) -> None:
         "w w w . m e i z h u a n g 6 6 . c o m 打开就能看到",
         "官网 👉 shop🔸lemon🔸com 👈",
         "h t t p s : / / abc.top",
+        "固件下载：http://47.104.21.88/firmware/v3.2.bin",
+        "网址是 lujiao 后面加上 点 net，自己拼一下",
+        "去 yangsheng-tang 点 com 看配方",
+        "教程在 beautyxx[.]top",
     ],
 )
 def test_broken_up_links(text: str) -> None:
@@ -56,6 +60,8 @@ def test_broken_up_links(text: str) -> None:
         "执行标准GB/T 18401-2010",
         "尺寸1.5x2.0m",
         "发票请发 service@163.com",  # an e-mail: the e-mail rule reports it
+        "路由器后台地址是 192.168.3.1",  # a private address
+        "版本号 10.2.3.4",
     ],
 )
 def test_allowed_or_not_links(text: str) -> None:

@@ -38,6 +38,13 @@ def rules(text: str) -> list[str]:
         "關注我們的公眾號領券",
         "加我微\u200b信 lily\u200b_2023",
         "加个绿泡泡，发你视频",
+        "加tg：@beauty_vip_club",
+        "加卫星 ksmoto01 ，改装件实拍发你",
+        "+vx：kszb6677，拉你进福利群",
+        "加❤️信 zhenzhu_mama",
+        "咱有Q群，群号 ⑦⑥⑤⑧②③⑨⓪",
+        "加我V，V号就是手机号",
+        "可以 WhatsApp 我",
     ],
 )
 def test_contacts_are_found(text: str) -> None:
@@ -60,6 +67,11 @@ def test_contacts_are_found(text: str) -> None:
         "您好，有问题请在飞鸽留言",
         "这本书的作者是微信读书推荐的",
         "产品可以通过微信小程序绑定设备",
+        "V领毛衣偏修身",
+        "直播回放在 v.douyin.com/iRk2Ab3",
+        "卫星导航很准",
+        "增加信心",
+        "京东快递JDVA12345678901",
     ],
 )
 def test_mentions_that_are_not_contacts(text: str) -> None:

@@ -46,6 +46,9 @@ def test_bank_cards(text: str) -> None:
         "不走平台可以便宜50",
         "线下交易更划算",
         "转账给我就行",
+        "也可以用USDT付款，钱包地址我单独发你",
+        "晒单返现8元，加我微信发红包",
+        "差价我转你支付宝",
     ],
 )
 def test_off_platform_payment(text: str) -> None:
@@ -64,6 +67,7 @@ def test_off_platform_payment(text: str) -> None:
         "订单号 6225 8812 3456 7898 已发货",  # Luhn-valid, but an order number
         "帮您转我们的售后同事处理",
         "白条可以分3期、6期、12期",
+        "平台不允许好评返现，感谢理解",
     ],
 )
 def test_paying_on_the_platform(text: str) -> None:

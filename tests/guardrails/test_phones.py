@@ -39,6 +39,12 @@ def found(text: str) -> list[tuple[str, str, str]]:
         ("0755 8888 1234找王经理", "0755 8888 1234", "phone.landline"),
         ("400-820-8820", "400-820-8820", "phone.hotline"),
         ("800 810 1234", "800 810 1234", "phone.hotline"),
+        ("妖散捌 期舞流酒 爸思而灵", None, "phone.mobile"),  # homophones, phone-long run
+        ("拨 l37-OO9l-2468 我给您补", "l37-OO9l-2468", "phone.mobile"),  # letters for digits
+        ("WhatsApp：+852 6123 4578", "+852 6123 4578", "phone.international"),
+        ("手机号倒着写：57830165931，反过来打", "57830165931", "phone.reversed"),
+        ("电话 yao san ba, qi liu wu er, ling jiu si yi", None, "phone.pinyin"),
+        ("前三位136，中间4582，尾号0917", None, "phone.split"),
     ],
 )
 def test_phones_are_found(text: str, number: str | None, rule: str) -> None:
@@ -73,6 +79,10 @@ def test_phones_are_found(text: str, number: str | None, rule: str) -> None:
         "1380013800",  # too short
         "12800138000",  # 12x is not a mobile prefix
         "第1380号",
+        "要不要思考一下而已",  # homophone digits, but no phone-long run
+        "hello world, look 1234",
+        "852 件库存",  # a country code without "+" is just a number
+        "a b c yi er san",  # pinyin, too short for a phone
     ],
 )
 def test_numbers_that_are_not_phones(text: str) -> None:

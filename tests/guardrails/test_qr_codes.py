@@ -24,6 +24,11 @@ DETECTOR = QrCodeDetector()
         "二维码见详情页最后一张",
         "扫我的收款码付就行",
         "扫描下方二维码关注公众号",
+        "我头像就是码，老铁们截图扫一下",
+        "用微信扫一扫下面这张图就能加我好友",
+        "屏幕上那个黑白方块图案，用手机扫扫就能加群",
+        "Scan the QR code on the card to get a free gift",
+        "erweima在包装背面，扫一下送运费险",
     ],
 )
 def test_invitations(text: str) -> None:
@@ -40,6 +45,8 @@ def test_invitations(text: str) -> None:
         "收银机自带扫码盒，顾客出示付款码一扫就行",
         "尺码表在详情页",
         "这件是M码，偏大一码",
+        "下载官方App后扫机身二维码就能配网",
+        "路由器密码在机身底部贴纸上",
     ],
 )
 def test_features_and_sizes(text: str) -> None:
