@@ -176,6 +176,8 @@ def _class_of(char: str) -> str:
 # o and l count as digits only when not part of a Latin word ("ok", "hello" stay words).
 _DIGIT_LIKE = "(?:[DNW]|(?<!a)L(?!a))"
 _NUMERAL_RUN = re.compile(f"{_DIGIT_LIKE}(?:S{{0,{MAX_GAP}}}{_DIGIT_LIKE})+")
+# Folding changes something only where a numeral or look-alike stands next to another digit.
+_FOLD_NEEDED = re.compile(f"[NWL]S{{0,{MAX_GAP}}}[DNWL]|[DNWL]S{{0,{MAX_GAP}}}[NWL]")
 _STRONG_PIECE = re.compile("[DNS]+")
 
 
@@ -217,12 +219,9 @@ class DigitRun:
 
 
 _DIGITS = re.compile(r"\d+")
-
-
-def _is_digit_separator(char: str) -> bool:
-    # Between digit groups people put spaces, dashes, dots, stars, hearts and emoji; a letter,
-    # a CJK character or a comma ends the number.
-    return not (char.isalnum() or char in ",;!?。、:/" or "\u4e00" <= char <= "\u9fff")
+# A run: digit groups with at most MAX_GAP separators between them (spaces, dashes, dots, stars,
+# hearts, emoji; not a letter, a CJK character, a comma, a colon or a slash).
+_DIGIT_RUN = re.compile(rf"\d+(?:(?:[^\w,;!?。、:/\u4e00-\u9fff]|_){{1,{MAX_GAP}}}\d+)*")
 
 
 @dataclass(frozen=True)
@@ -271,19 +270,16 @@ class NormalizedText:
     @functools.cached_property
     def digit_runs(self) -> tuple[DigitRun, ...]:
         """The shadow's digit runs, computed once for every detector that reads numbers."""
-        shadow = self.shadow
         runs: list[DigitRun] = []
-        current: list[tuple[int, int]] = []
-        for match in _DIGITS.finditer(shadow):
-            start, end = match.span()
-            if current:
-                between = shadow[current[-1][1] : start]
-                if len(between) > MAX_GAP or not all(map(_is_digit_separator, between)):
-                    runs.append(DigitRun(tuple(current)))
-                    current = []
-            current.append((start, end))
-        if current:
-            runs.append(DigitRun(tuple(current)))
+        for run in _DIGIT_RUN.finditer(self.shadow):
+            if run.group().isdigit():
+                runs.append(DigitRun(((run.start(), run.end()),)))
+                continue
+            groups = tuple(
+                (run.start() + group.start(), run.start() + group.end())
+                for group in _DIGITS.finditer(run.group())
+            )
+            runs.append(DigitRun(groups))
         return tuple(runs)
 
 
@@ -301,7 +297,7 @@ class Normalizer:
         else:
             shadow, spans = self._with_spans(text)
         classes = shadow.translate(tables.classes)
-        if "N" in classes or "W" in classes or "L" in classes:
+        if _FOLD_NEEDED.search(classes) is not None:
             shadow = _fold_numerals(shadow, classes)
         if "S" not in classes:
             return NormalizedText(text, shadow, shadow, spans, None)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from ..normalize import MAX_GAP, NormalizedText
 from ..types import Finding
-from .base import compact_matches, finding_from_compact, finding_from_shadow
+from .base import Triggers, compact_matches, finding_from_compact, finding_from_shadow
 
 _TLDS = (
     "c0m|com|cn|net|org|cc|top|vip|shop|store|xyz|io|me|co|info|biz|tv|link|site|online|club|ltd|"
@@ -68,14 +68,13 @@ _SEARCH = (
 )
 
 
-# Cheap test first: a scheme, "www", something dot-like right before a top-level domain, or an
-# address of four numbers.
-_MAYBE = re.compile(
-    rf"http|www|ftp|(?:[^\w\s,;!?、]|点|dot)\s?(?:{_TLDS})(?![a-z0-9])|h\W{{0,3}}t\W{{0,3}}t\W{{0,3}}p"
-    r"|\d\.\d{1,3}\.\d{1,3}\.\d"
+# Cheap test first: a scheme, "www", a dot-like sign right before a top-level domain, a common
+# domain ending on its own (symbol-dotted hosts), a dotted number (IP addresses).
+_MAYBE = Triggers(
+    ["http", "www", "ftp", "//", "c0m", "com", "net", "cn", "top", "vip", "xyz", "shop"]
+    + [dot + tld for dot in (".", "点", "dot", "。", "].", ".]") for tld in _TLDS.split("|")]
 )
-
-_MAYBE_SPACED = re.compile(r"http|www|ftp")
+_DOTTED_NUMBER = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
 
 
 class LinkDetector:
@@ -92,7 +91,11 @@ class LinkDetector:
         return False
 
     def detect(self, text: NormalizedText) -> list[Finding]:
-        if _MAYBE.search(text.shadow) is None and _MAYBE_SPACED.search(text.compact) is None:
+        if not (
+            _MAYBE.found_in(text.shadow)
+            or _MAYBE.found_in(text.compact)
+            or _DOTTED_NUMBER.search(text.shadow)
+        ):
             return []
         findings: list[Finding] = []
         shadow = text.shadow

@@ -29,6 +29,7 @@ _PINYIN_DIGITS = {
 }  # fmt: skip
 _PINYIN_WORD = "(?:" + "|".join(sorted(_PINYIN_DIGITS, key=len, reverse=True)) + ")"
 _PINYIN_RUN = re.compile(rf"(?<![a-z]){_PINYIN_WORD}(?:[\s/,.\-·]*{_PINYIN_WORD}(?![a-z])){{6,}}")
+_PINYIN_WORD_FINDER = re.compile(r"(?:ling|yao|san|jiu|liu|dong|guai|qi|wu|ba|er|si|yi)\b")
 # A number handed over in parts: "前三位136，中间4582，尾号0917".
 _SPLIT = re.compile(
     r"前(?:三|3)位\D{0,4}?(?P<a>1[3-9]\d)\D{1,8}?(?P<b>\d{4})\D{1,8}?(?:尾号|后四位|最后)?\D{0,3}?(?P<c>\d{4})"
@@ -61,7 +62,9 @@ class PhoneDetector:
         """Numbers in pinyin words or handed over in parts."""
         shadow = text.shadow
         found: list[Finding] = []
-        for match in _PINYIN_RUN.finditer(shadow):
+        # Seven pinyin words need at least 14 Latin letters; a split number needs "前…位".
+        pinyin = sum(map(shadow.count, "aeiouy")) >= 7 and _PINYIN_WORD_FINDER.search(shadow)
+        for match in _PINYIN_RUN.finditer(shadow) if pinyin else ():
             words = re.findall(_PINYIN_WORD, match.group())
             digits = "".join(_PINYIN_DIGITS[word] for word in words)
             if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
@@ -69,7 +72,7 @@ class PhoneDetector:
                 found.append(
                     finding_from_shadow(text, "phone.pinyin", "phone", *match.span(), evidence)
                 )
-        for match in _SPLIT.finditer(shadow):
+        for match in _SPLIT.finditer(shadow) if "前" in shadow else ():
             digits = match.group("a") + match.group("b") + match.group("c")
             evidence = digits[:3] + "****" + digits[-4:]
             found.append(finding_from_shadow(text, "phone.split", "phone", *match.span(), evidence))

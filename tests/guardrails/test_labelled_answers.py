@@ -1,8 +1,9 @@
 """Recall and false positives per category on the labelled answer sets in tests/data/.
 
-answers.jsonl and answers_heldout.jsonl were used to develop the detectors (the second was first
-measured untouched, then used for tuning); answers_final.jsonl was measured once, never tuned on.
-The README reports the figures of each. Thresholds here are set just under what the code reaches
+Four sets, each written independently by a different writer who saw neither the code nor the
+other sets. answers.jsonl, answers_heldout.jsonl and answers_final.jsonl were each measured once
+untouched and then used to develop the detectors; answers_round4.jsonl has never been tuned on.
+The README reports the figures of each. Thresholds here sit just under what the code reaches
 today, so a regression fails the suite.
 """
 
@@ -99,7 +100,18 @@ def test_recall_per_category(development: Scores, category: str, minimum: float)
     assert development.recall(category) >= minimum
 
 
-def test_second_development_set(shops: dict[str, Guardrails]) -> None:
-    scores = score(DATA / "answers_heldout.jsonl", shops)
-    assert scores.overall_recall >= 0.97
-    assert scores.false_positive_rate <= 0.01
+@pytest.mark.parametrize(
+    ("name", "recall", "false_positives"),
+    [
+        ("answers_heldout.jsonl", 0.97, 0.01),
+        ("answers_final.jsonl", 0.97, 0.01),
+        # Never tuned on: the honest figure for text from a writer the rules have not seen.
+        ("answers_round4.jsonl", 0.70, 0.02),
+    ],
+)
+def test_other_sets(
+    shops: dict[str, Guardrails], name: str, recall: float, false_positives: float
+) -> None:
+    scores = score(DATA / name, shops)
+    assert scores.overall_recall >= recall
+    assert scores.false_positive_rate <= false_positives
