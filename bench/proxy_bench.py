@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -94,6 +95,8 @@ def process(
 def gateway_config(root: Path, bot_url: str) -> Path:
     root = root / "config"
     (root / "shops").mkdir(parents=True)
+    for shared in ("platforms", "lexicons"):  # the shipped presets and lexicons: real checks
+        shutil.copytree(REPO / "config" / shared, root / shared)
     (root / "gateway.yaml").write_text(
         yaml.safe_dump({"demo_bot": False, "log_level": os.environ.get("BENCH_LOG_LEVEL", "INFO")})
     )
