@@ -98,7 +98,9 @@ def main() -> None:
     normalized = normalizer(ANSWER)
 
     scan_us = per_call_us(lambda: lexicon.detect(normalized), args.repeat)
-    regex_us = per_call_us(lambda: alternation.search(normalized.compact), max(args.repeat // 100, 5))
+    regex_us = per_call_us(
+        lambda: alternation.search(normalized.compact), max(args.repeat // 100, 5)
+    )
     normalize_us = per_call_us(lambda: normalizer(ANSWER), args.repeat)
     check_us = per_call_us(lambda: guardrails.check(ANSWER), args.repeat)
     clean_us = per_call_us(lambda: guardrails.check(CLEAN_ANSWER), args.repeat)
@@ -109,20 +111,27 @@ def main() -> None:
         for name, micros in guardrails.timed_check(ANSWER).micros_by_detector.items():
             shares.setdefault(name, []).append(micros)
 
-    print(f"answer: {len(ANSWER)} characters; lexicon: {total} phrases "
-          f"({lexicon.size} automaton entries with allowed phrases and numeral variants)")
-    print(f"build: automaton {build_s * 1000:.0f} ms, regex alternation {regex_build_s * 1000:.0f} ms")
+    print(
+        f"answer: {len(ANSWER)} characters; lexicon: {total} phrases "
+        f"({lexicon.size} automaton entries with allowed phrases and numeral variants)"
+    )
+    print(
+        f"build: automaton {build_s * 1000:.0f} ms, regex alternation {regex_build_s * 1000:.0f} ms"
+    )
     print(f"{'lexicon scan (Aho-Corasick)':34} {scan_us:10.1f} us/answer")
     print(f"{'same phrases, regex alternation':34} {regex_us:10.1f} us/answer")
     print(f"{'ratio regex / automaton':34} {regex_us / scan_us:10.0f} x")
     print(f"{'normalisation alone':34} {normalize_us:10.1f} us/answer")
     print(f"{'whole check, answer with a contact':34} {check_us:10.1f} us/answer")
-    print(f"{'whole check, clean answer':34} {clean_us:10.1f} us/answer "
-          f"({len(CLEAN_ANSWER)} characters)")
+    print(
+        f"{'whole check, clean answer':34} {clean_us:10.1f} us/answer "
+        f"({len(CLEAN_ANSWER)} characters)"
+    )
     print(f"verdict: {verdict.action.label}, categories {verdict.categories}")
-    print("median per step (us): " + ", ".join(
-        f"{name} {statistics.median(values):.1f}" for name, values in shares.items()
-    ))
+    print(
+        "median per step (us): "
+        + ", ".join(f"{name} {statistics.median(values):.1f}" for name, values in shares.items())
+    )
 
 
 if __name__ == "__main__":
