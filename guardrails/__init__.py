@@ -2,7 +2,8 @@
 
 No aiohttp, no Redis, no I/O after construction: the gateway, the audit CLI and the tests all use
 the same code. ``build_guardrails`` assembles a shop's detectors and policy; ``Guardrails.check``
-returns a ``Verdict``.
+returns a ``Verdict``. ``MessageScreen.check`` says why a shopper's message escalates;
+``fingerprint`` and ``is_repeat`` tell when the bot's answers repeat.
 """
 
 from __future__ import annotations
@@ -10,30 +11,54 @@ from __future__ import annotations
 from .build import CATEGORIES, build_guardrails
 from .detectors.lexicon import LexiconDetector
 from .engine import Guardrails
+from .escalation import (
+    DEFAULT_POLICY,
+    EscalationPolicy,
+    MessageFinding,
+    MessageScreen,
+    MessageVerdict,
+    conversation_negative,
+    load_escalation_phrases,
+)
 from .lexicon import LexiconError, PhraseList, load_phrase_dir, read_phrases
 from .normalize import NormalizedText, Normalizer, default_normalizer, normalize
 from .policy import CategoryRule, Policy, redact
+from .sentiment import SentimentScorer, SnowNLPScorer
+from .similarity import Fingerprint, fingerprint, is_repeat, similarity
 from .types import Action, Finding, RatedFinding, Severity, Verdict
 
 __all__ = [
     "CATEGORIES",
+    "DEFAULT_POLICY",
     "Action",
     "CategoryRule",
+    "EscalationPolicy",
     "Finding",
+    "Fingerprint",
     "Guardrails",
     "LexiconDetector",
     "LexiconError",
+    "MessageFinding",
+    "MessageScreen",
+    "MessageVerdict",
     "NormalizedText",
     "Normalizer",
     "PhraseList",
     "Policy",
     "RatedFinding",
+    "SentimentScorer",
     "Severity",
+    "SnowNLPScorer",
     "Verdict",
     "build_guardrails",
+    "conversation_negative",
     "default_normalizer",
+    "fingerprint",
+    "is_repeat",
+    "load_escalation_phrases",
     "load_phrase_dir",
     "normalize",
     "read_phrases",
     "redact",
+    "similarity",
 ]

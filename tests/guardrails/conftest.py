@@ -10,8 +10,10 @@ from guardrails import (
     CategoryRule,
     Guardrails,
     LexiconDetector,
+    MessageScreen,
     Policy,
     Severity,
+    SnowNLPScorer,
     build_guardrails,
     default_normalizer,
     load_phrase_dir,
@@ -47,3 +49,15 @@ def shops(lexicon: LexiconDetector) -> dict[str, Guardrails]:
 
 def lexicon_dir() -> Path:
     return REPO / "config" / "lexicons"
+
+
+@pytest.fixture(scope="session")
+def scorer() -> SnowNLPScorer:
+    """Stock snownlp, imported once for the session (seconds and a few hundred MB)."""
+    return SnowNLPScorer()
+
+
+@pytest.fixture(scope="session")
+def screen(scorer: SnowNLPScorer) -> MessageScreen:
+    """The shipped escalation phrase lists with the stock scorer."""
+    return MessageScreen.from_directory(lexicon_dir() / "escalation", scorer)
