@@ -8,12 +8,15 @@ from collections.abc import AsyncIterator, Callable, Mapping
 import aiohttp
 from aiohttp import web
 
-from .appkeys import CHECKS, CONFIG, MESSAGES, STORE, Checks
+from .appkeys import CHECKS, CONFIG, MESSAGES, PRIVACY, STORE, Checks
 from .checking import GuardrailsAnswerCheck
 from .checks import PassThrough
 from .config import ConfigHolder, LoadedConfig
+from .crypto import PhoneCipher
+from .errors import ConfigError
 from .messages import MessageService
 from .middleware import error_middleware
+from .privacy import PrivacyService
 from .routes import setup_routes
 from .settings import GatewaySettings
 from .stores import StoreBackend, open_backend
@@ -29,6 +32,7 @@ def create_app(
     clock: Clock = time.time,
     backend_factory: Callable[[GatewaySettings], StoreBackend] | None = None,
 ) -> web.Application:
+    cipher = privacy_cipher(settings, config)
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
     holder = app[CONFIG] = ConfigHolder(config, settings, environ)
     checks = app[CHECKS] = Checks(
@@ -38,6 +42,7 @@ def create_app(
     async def store_ctx(app: web.Application) -> AsyncIterator[None]:
         backend = (backend_factory or (lambda s: open_backend(s, clock)))(settings)
         app[STORE] = backend
+        app[PRIVACY] = PrivacyService(backend.privacy, lambda: holder.current.shops, cipher, clock)
         yield
         await backend.aclose()
 
@@ -56,3 +61,17 @@ def create_app(
     app.cleanup_ctx.append(upstream_ctx)
     setup_routes(app)
     return app
+
+
+def privacy_cipher(settings: GatewaySettings, config: LoadedConfig) -> PhoneCipher | None:
+    """The cipher for shoppers' numbers; a start-up error when shops need it and it has no key."""
+    if settings.privacy_key is not None:
+        return PhoneCipher.from_base64(settings.privacy_key.get_secret_value())
+    users = sorted(shop.shop_id for shop in config.shops.shops.values() if shop.privacy)
+    if users:
+        raise ConfigError(
+            f"privacy_key: shops {', '.join(users)} configure privacy numbers, whose shoppers' "
+            "numbers are stored encrypted: set privacy_key in gateway.yaml or GATEWAY_PRIVACY_KEY "
+            "to the base64 of 32 random bytes (head -c 32 /dev/urandom | base64)"
+        )
+    return None

@@ -9,6 +9,7 @@ from aiohttp import web
 from .checks import AnswerCheck, MessageCheck
 from .config import ConfigHolder
 from .messages import MessageService
+from .privacy import PrivacyService
 from .stores import StoreBackend
 
 
@@ -24,3 +25,4 @@ CONFIG = web.AppKey("config", ConfigHolder)
 CHECKS = web.AppKey("checks", Checks)
 STORE = web.AppKey("store", StoreBackend)
 MESSAGES = web.AppKey("messages", MessageService)
+PRIVACY = web.AppKey("privacy", PrivacyService)

@@ -8,11 +8,13 @@ GatewayError (500 internal)
 ├── Unauthorized (401 unauthorized)
 ├── Forbidden (403 forbidden)
 ├── NotFound (404 not_found)
-│   └── UnknownShop (404 unknown_shop)
+│   ├── UnknownShop (404 unknown_shop)
+│   └── PrivacyNotConfigured (404 privacy_not_configured; gateway.privacy)
 ├── Conflict (409 conflict)
 ├── ConfigError (500 config_error; raised at start-up and reload, never from a request)
 └── Unavailable (503 unavailable)
-    └── StoreUnavailable (503 store_unavailable)
+    ├── StoreUnavailable (503 store_unavailable)
+    └── NumbersExhausted (503 privacy_numbers_exhausted, Retry-After; gateway.privacy)
 
 Upstream (bot) faults are not errors of the request: they end in a holding reply and a handoff, so
 they live in ``gateway.upstream`` as ``UpstreamError``.

@@ -5,13 +5,15 @@ This is the only module that reads the process environment.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -43,6 +45,9 @@ class GatewaySettings(BaseSettings):
     conversation_ttl_s: int = Field(7 * 24 * 3600, ge=60)
     # Shared by the platform's telephony side (privacy-number call routing); never a shop key.
     telephony_key_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    # Base64 of 32 random bytes: the AES-256-GCM key for shoppers' real numbers behind privacy
+    # numbers. Required as soon as a shop configures privacy numbers.
+    privacy_key: SecretStr | None = None
 
     @field_validator("store_url")
     @classmethod
@@ -57,6 +62,19 @@ class GatewaySettings(BaseSettings):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("privacy_key")
+    @classmethod
+    def _32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        try:
+            raw = base64.b64decode(value.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be base64 (head -c 32 /dev/urandom | base64)") from None
+        if len(raw) != 32:
+            raise ValueError(f"must decode to 32 bytes, not {len(raw)}")
+        return value
 
 
 class _MappingSource(PydanticBaseSettingsSource):

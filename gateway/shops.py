@@ -10,11 +10,20 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from .errors import ConfigError
+from .phones import normalize_mobile
 from .settings import format_validation_error, read_yaml_mapping
 
 Platform = Literal["jd", "douyin", "kuaishou"]
@@ -108,6 +117,72 @@ class EscalationConfig(_Strict):
     """When a conversation goes to a human (filled by the escalation work)."""
 
 
+def _mobile(value: object) -> object:
+    # YAML reads an unquoted 13800138000 as an int; a phone number is text.
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        normalized = normalize_mobile(value)
+        if normalized is None:
+            raise ValueError(f"'{value}' is not a valid mainland mobile number")
+        return normalized
+    return value  # pydantic then reports the wrong type
+
+
+MobileNumber = Annotated[str, BeforeValidator(_mobile)]
+MAX_BINDING_TTL_S = 7 * 24 * 3600
+
+
+def _first_duplicate(values: list[str]) -> str | None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
+class PrivacyConfig(_Strict):
+    """Privacy numbers for after-sale calls: where the shop's virtual numbers come from (its own
+    ``numbers`` or a shared ``platform_pool``) and which of its phones may call through them."""
+
+    numbers: list[MobileNumber] = Field(default_factory=list)
+    platform_pool: str | None = Field(None, pattern=SHOP_ID_PATTERN)
+    # The shop's main account number: always a caller, cannot be removed.
+    main_caller: MobileNumber
+    # Sub-account callers fixed in this file; admins add more over the API.
+    callers: list[MobileNumber] = Field(default_factory=list)
+    default_ttl_s: int = Field(24 * 3600, ge=60, le=MAX_BINDING_TTL_S)
+
+    @model_validator(mode="after")
+    def _one_pool_and_unique_numbers(self) -> PrivacyConfig:
+        if bool(self.numbers) == (self.platform_pool is not None):
+            raise ValueError(
+                "give exactly one of 'numbers' (the shop's own pool) or 'platform_pool'"
+            )
+        duplicate = _first_duplicate(self.numbers)
+        if duplicate is not None:
+            raise ValueError(f"numbers: {duplicate} is listed twice")
+        duplicate = _first_duplicate([self.main_caller, *self.callers])
+        if duplicate is not None:
+            raise ValueError(f"callers: {duplicate} is listed twice (or is the main_caller)")
+        return self
+
+
+class PlatformPoolConfig(_Strict):
+    """Virtual numbers shared by several shops (``pools/<pool>.yaml`` next to ``shops/``)."""
+
+    pool: str = Field(pattern=SHOP_ID_PATTERN)
+    numbers: list[MobileNumber] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_numbers(self) -> PlatformPoolConfig:
+        duplicate = _first_duplicate(self.numbers)
+        if duplicate is not None:
+            raise ValueError(f"numbers: {duplicate} is listed twice")
+        return self
+
+
 class ShopConfig(_Strict):
     shop_id: str = Field(pattern=SHOP_ID_PATTERN)
     platform: Platform
@@ -117,6 +192,7 @@ class ShopConfig(_Strict):
     replies: RepliesConfig = Field(default_factory=RepliesConfig)
     guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig)
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+    privacy: PrivacyConfig | None = None
 
     @model_validator(mode="after")
     def _unique_key_ids(self) -> ShopConfig:
@@ -141,6 +217,7 @@ class ShopRegistry:
 
     shops: Mapping[str, ShopConfig]
     keys: Mapping[str, KeyGrant] = field(default_factory=dict)
+    pools: Mapping[str, PlatformPoolConfig] = field(default_factory=dict)
 
     def get(self, shop_id: str) -> ShopConfig | None:
         return self.shops.get(shop_id)
@@ -166,14 +243,77 @@ def load_shop_file(path: Path) -> ShopConfig:
     return shop
 
 
+def load_pools(pools_dir: Path) -> dict[str, tuple[Path, PlatformPoolConfig]]:
+    """Platform pools, one ``<pool>.yaml`` each; the directory is optional."""
+    pools: dict[str, tuple[Path, PlatformPoolConfig]] = {}
+    if not pools_dir.is_dir():
+        return pools
+    for path in sorted(pools_dir.glob("*.yaml")):
+        try:
+            pool = PlatformPoolConfig.model_validate(read_yaml_mapping(path))
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(str(path), exc)) from exc
+        if pool.pool != path.stem:
+            raise ConfigError(f"{path}: pool: '{pool.pool}' must match the file name")
+        pools[pool.pool] = (path, pool)
+    return pools
+
+
+def check_privacy(
+    shops: Mapping[str, tuple[Path, ShopConfig]],
+    pools: Mapping[str, tuple[Path, PlatformPoolConfig]],
+) -> None:
+    """What no single file can check: a virtual number is in one pool only, a shop's platform
+    pool exists, and shops sharing a platform pool share no caller (a call to a shared number is
+    routed by its caller, so the pair must name one shop)."""
+    holder: dict[str, str] = {}
+
+    def claim(number: str, where: str) -> None:
+        if number in holder:
+            raise ConfigError(f"{where}: {number} is also a virtual number in {holder[number]}")
+        holder[number] = where
+
+    for path, pool in pools.values():
+        for number in pool.numbers:
+            claim(number, f"{path}: numbers")
+    caller_of: dict[tuple[str, str], str] = {}
+    for path, shop in shops.values():
+        privacy = shop.privacy
+        if privacy is None:
+            continue
+        for number in privacy.numbers:
+            claim(number, f"{path}: privacy.numbers")
+        name = privacy.platform_pool
+        if name is None:
+            continue
+        if name not in pools:
+            raise ConfigError(
+                f"{path}: privacy.platform_pool: no pool '{name}' (expected pools/{name}.yaml)"
+            )
+        for field_name, number in [
+            ("main_caller", privacy.main_caller),
+            *(("callers", caller) for caller in privacy.callers),
+        ]:
+            other = caller_of.setdefault((name, number), shop.shop_id)
+            if other != shop.shop_id:
+                raise ConfigError(
+                    f"{path}: privacy.{field_name}: {number} is already a caller of shop "
+                    f"'{other}', which shares the platform pool '{name}'; a caller may belong "
+                    "to one shop of a pool only"
+                )
+
+
 def load_shops(shops_dir: Path, environ: Mapping[str, str]) -> ShopRegistry:
-    """Load every ``*.yaml`` under ``shops_dir``; any error names its file and field."""
+    """Load every ``*.yaml`` under ``shops_dir`` and the platform pools in ``pools/`` beside it;
+    any error names its file and field."""
     if not shops_dir.is_dir():
         raise ConfigError(f"{shops_dir}: shops directory not found")
     shops: dict[str, ShopConfig] = {}
+    paths: dict[str, tuple[Path, ShopConfig]] = {}
     keys: dict[str, KeyGrant] = {}
     for path in sorted(shops_dir.glob("*.yaml")):
         shop = load_shop_file(path)
+        paths[shop.shop_id] = (path, shop)
         for index, key in enumerate(shop.api_keys):
             where = f"{path}: api_keys.{index}"
             if key.env is not None:
@@ -190,4 +330,8 @@ def load_shops(shops_dir: Path, environ: Mapping[str, str]) -> ShopRegistry:
         shops[shop.shop_id] = shop
     if not shops:
         raise ConfigError(f"{shops_dir}: no shop files (*.yaml)")
-    return ShopRegistry(shops=shops, keys=keys)
+    pools = load_pools(shops_dir.parent / "pools")
+    check_privacy(paths, pools)
+    return ShopRegistry(
+        shops=shops, keys=keys, pools={name: pool for name, (_, pool) in pools.items()}
+    )

@@ -8,9 +8,17 @@ from ..settings import GatewaySettings
 from ..types import Clock
 from .base import ConversationStore, StoreBackend
 from .memory_store import MemoryBackend
+from .privacy_base import PrivacyStore
 from .redis_store import RedisBackend
 
-__all__ = ["ConversationStore", "MemoryBackend", "RedisBackend", "StoreBackend", "open_backend"]
+__all__ = [
+    "ConversationStore",
+    "MemoryBackend",
+    "PrivacyStore",
+    "RedisBackend",
+    "StoreBackend",
+    "open_backend",
+]
 
 
 def open_backend(settings: GatewaySettings, clock: Clock = time.time) -> StoreBackend:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from ..types import AppendResult, Author, Ownership, StoredMessage
+from .privacy_base import PrivacyStore
 
 
 class ConversationStore(Protocol):
@@ -93,6 +94,9 @@ class StoreBackend(Protocol):
 
     @property
     def conversations(self) -> ConversationStore: ...
+
+    @property
+    def privacy(self) -> PrivacyStore: ...
 
     async def ping(self) -> None:
         """Raise ``StoreUnavailable`` when the backend does not answer."""

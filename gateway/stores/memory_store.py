@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..types import AppendResult, Author, Clock, Owner, Ownership, StoredMessage
+from .memory_privacy import MemoryPrivacyStore
 
 _SWEEP_EVERY = 1024
 
@@ -208,10 +209,15 @@ class MemoryConversationStore:
 class MemoryBackend:
     def __init__(self, ttl_s: int, clock: Clock = time.time) -> None:
         self._conversations = MemoryConversationStore(ttl_s, clock)
+        self._privacy = MemoryPrivacyStore()
 
     @property
     def conversations(self) -> MemoryConversationStore:
         return self._conversations
+
+    @property
+    def privacy(self) -> MemoryPrivacyStore:
+        return self._privacy
 
     async def ping(self) -> None:
         return None

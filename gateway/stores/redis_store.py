@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
-from importlib import resources
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Redis
-from redis.commands.core import AsyncScript
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..errors import StoreUnavailable
 from ..types import AppendResult, Author, Owner, Ownership, StoredMessage
 from . import keys
-
-T = TypeVar("T")
-
-
-def _load_script(client: Redis, name: str) -> AsyncScript:
-    source = resources.files("gateway.stores").joinpath(f"lua/{name}.lua").read_text("utf-8")
-    return client.register_script(source)
-
-
-async def _guard(call: Awaitable[T]) -> T:
-    """Translate redis-py's errors into the gateway's, so handlers see one error tree."""
-    try:
-        return await call
-    except (RedisConnectionError, RedisTimeoutError) as exc:
-        raise StoreUnavailable("the store (Redis) is not reachable") from exc
-    except RedisError as exc:
-        raise StoreUnavailable(f"the store (Redis) failed: {type(exc).__name__}") from exc
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+from .redis_common import guard as _guard
+from .redis_common import load_script as _load_script
+from .redis_common import text as _text
+from .redis_privacy import RedisPrivacyStore
 
 
 class RedisConversationStore:
@@ -233,6 +210,7 @@ class RedisBackend:
     def __init__(self, client: Redis, ttl_s: int) -> None:
         self._client = client
         self._conversations = RedisConversationStore(client, ttl_s)
+        self._privacy = RedisPrivacyStore(client)
 
     @classmethod
     def from_url(
@@ -256,6 +234,10 @@ class RedisBackend:
     @property
     def conversations(self) -> RedisConversationStore:
         return self._conversations
+
+    @property
+    def privacy(self) -> RedisPrivacyStore:
+        return self._privacy
 
     async def ping(self) -> None:
         await _guard(cast(Awaitable[Any], self._client.ping()))
