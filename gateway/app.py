@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 
 import aiohttp
 from aiohttp import web
 
-from .appkeys import CHECKS, CONFIG, MESSAGES, PRIVACY, STORE, Checks
-from .checking import GuardrailsAnswerCheck
-from .checks import PassThrough
+from .appkeys import CHECKS, CONFIG, EVENTS, HANDOFFS, MESSAGES, PRIVACY, STORE, Checks
+from .checking import GuardrailsAnswerCheck, ScreenMessageCheck
 from .config import ConfigHolder, LoadedConfig
 from .crypto import PhoneCipher
 from .errors import ConfigError
+from .handoff import BackgroundTasks, ConversationEvents, HandoffService, WebhookNotifier
 from .messages import MessageService
 from .middleware import error_middleware
 from .privacy import PrivacyService
@@ -36,29 +37,64 @@ def create_app(
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
     holder = app[CONFIG] = ConfigHolder(config, settings, environ)
     checks = app[CHECKS] = Checks(
-        answer=GuardrailsAnswerCheck(lambda: holder.current.guardrails), message=PassThrough()
+        answer=GuardrailsAnswerCheck(lambda: holder.current.guardrails),
+        message=ScreenMessageCheck(lambda: holder.current.screen),
     )
+
+    events = app[EVENTS] = ConversationEvents()
 
     async def store_ctx(app: web.Application) -> AsyncIterator[None]:
         backend = (backend_factory or (lambda s: open_backend(s, clock)))(settings)
         app[STORE] = backend
         app[PRIVACY] = PrivacyService(backend.privacy, lambda: holder.current.shops, cipher, clock)
+        app[HANDOFFS] = HandoffService(
+            backend.handoffs,
+            lambda: holder.current.shops,
+            lambda: holder.current.guardrails,
+            events,
+            clock,
+        )
         yield
         await backend.aclose()
 
     async def upstream_ctx(app: web.Application) -> AsyncIterator[None]:
         connector = aiohttp.TCPConnector(limit=settings.upstream_max_connections, limit_per_host=0)
+        tasks = BackgroundTasks()
         # Per-request timeouts come from each shop's config; this one only caps the worst case.
         async with aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(total=60)
         ) as session:
+            webhooks = WebhookNotifier(session, tasks)
             app[MESSAGES] = MessageService(
-                app[STORE].conversations, BotClient(session), checks.answer, checks.message, clock
+                app[STORE].conversations,
+                app[STORE].handoffs,
+                BotClient(session),
+                checks.answer,
+                checks.message,
+                events,
+                webhooks.handoff_created,
+                clock,
             )
             yield
+            await tasks.aclose()
+
+    async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
+        # Every process sweeps; each expiry or requeue is one atomic step in the store.
+        stop = asyncio.Event()
+        task = asyncio.get_running_loop().create_task(
+            app[HANDOFFS].run_sweeper(settings.handoff_sweep_interval_s, stop)
+        )
+        yield
+        stop.set()
+        try:
+            await asyncio.wait_for(task, settings.store_timeout_s * 2 + 1)
+        except TimeoutError:
+            pass  # wait_for has cancelled it
 
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(upstream_ctx)
+    if settings.handoff_sweep_interval_s > 0:
+        app.cleanup_ctx.append(sweeper_ctx)
     setup_routes(app)
     return app
 

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from .checks import AnswerCheck, MessageCheck
 from .config import ConfigHolder
+from .handoff import ConversationEvents, HandoffService
 from .messages import MessageService
 from .privacy import PrivacyService
 from .stores import StoreBackend
@@ -26,3 +27,5 @@ CHECKS = web.AppKey("checks", Checks)
 STORE = web.AppKey("store", StoreBackend)
 MESSAGES = web.AppKey("messages", MessageService)
 PRIVACY = web.AppKey("privacy", PrivacyService)
+HANDOFFS = web.AppKey("handoffs", HandoffService)
+EVENTS = web.AppKey("events", ConversationEvents)

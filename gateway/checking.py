@@ -6,6 +6,7 @@ runs with the rest of config loading: before the server starts, and off the even
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -26,8 +27,10 @@ from guardrails import (
     load_phrase_dir,
     read_phrases,
 )
+from guardrails.escalation import EscalationPolicy, MessageScreen
+from guardrails.sentiment import SentimentScorer, SnowNLPScorer
 
-from .checks import AnswerReview
+from .checks import AnswerReview, MessageReview
 from .errors import ConfigError
 from .settings import format_validation_error, read_yaml_mapping
 from .shops import PlatformPreset, ShopConfig
@@ -138,3 +141,41 @@ class GuardrailsAnswerCheck:
         return AnswerReview(
             verdict.action, verdict.text, tuple(r.to_json() for r in verdict.findings)
         )
+
+
+@functools.cache
+def shared_scorer() -> SentimentScorer:
+    """snownlp, loaded once per process (seconds and a few hundred MB: never per reload)."""
+    return SnowNLPScorer()
+
+
+def compile_screen(config_dir: Path, shops: Mapping[str, ShopConfig]) -> MessageScreen:
+    """The shopper-message screen; the sentiment model only when a shop uses it."""
+    scorer = shared_scorer() if any(s.escalation.negative for s in shops.values()) else None
+    try:
+        return MessageScreen.from_directory(config_dir / LEXICONS_DIR / "escalation", scorer)
+    except LexiconError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def escalation_policy(shop: ShopConfig) -> EscalationPolicy:
+    config = shop.escalation
+    return EscalationPolicy(
+        human_request=config.human_request,
+        sensitive=config.sensitive,
+        negative=config.negative,
+        negative_below=config.negative_below,
+        conversation=config.conversation,
+        conversation_below=config.conversation_below,
+    )
+
+
+class ScreenMessageCheck:
+    """Screens a shopper message with the screen of the configuration in force right now."""
+
+    def __init__(self, current: Callable[[], MessageScreen]) -> None:
+        self._current = current
+
+    def review_message(self, shop: ShopConfig, text: str) -> MessageReview:
+        verdict = self._current().check(text, escalation_policy(shop))
+        return MessageReview(verdict.reasons, verdict.sentiment, tuple(verdict.rules))

@@ -30,9 +30,12 @@ class AnswerReview:
 
 @dataclass(frozen=True, slots=True)
 class MessageReview:
-    """Whether a shopper message should go to a human on its own, and why."""
+    """Whether a shopper message should go to a human on its own, and why; ``sentiment`` is the
+    message's score when it was scored (kept for the next message's conversation rule)."""
 
     escalate_reasons: Sequence[str] = field(default_factory=tuple)
+    sentiment: float | None = None
+    rules: Sequence[str] = field(default_factory=tuple)
 
 
 class AnswerCheck(Protocol):

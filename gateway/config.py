@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guardrails import Guardrails
+from guardrails.escalation import MessageScreen
 
-from .checking import compile_guardrails
+from .checking import compile_guardrails, compile_screen
 from .errors import ConfigError
 from .logging import event
 from .settings import GatewaySettings
@@ -26,6 +27,7 @@ class LoadedConfig:
 
     shops: ShopRegistry
     guardrails: Mapping[str, Guardrails]
+    screen: MessageScreen
     source: Path
     loaded_at: float
 
@@ -37,6 +39,7 @@ def load_config(config_dir: Path, environ: Mapping[str, str]) -> LoadedConfig:
     return LoadedConfig(
         shops=shops,
         guardrails=compile_guardrails(config_dir, shops.shops),
+        screen=compile_screen(config_dir, shops.shops),
         source=config_dir,
         loaded_at=time.time(),
     )

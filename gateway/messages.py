@@ -11,18 +11,25 @@ import functools
 import logging
 import secrets
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
 
 from guardrails import Action
+from guardrails.escalation import conversation_negative
+from guardrails.similarity import fingerprint as answer_fingerprint
+from guardrails.similarity import similarity
 
+from .checking import escalation_policy
 from .checks import AnswerCheck, MessageCheck
+from .handoff import ConversationEvents, new_ticket_id
 from .logging import conversation_ref, event, text_hash
 from .shops import ShopConfig
 from .stores import ConversationStore
-from .types import Clock
+from .stores.handoff_base import HandoffStore
+from .types import AppendResult, Clock
 from .upstream import BotClient, BotRequest, UpstreamError
 
 log = logging.getLogger("gateway.messages")
@@ -93,15 +100,21 @@ class MessageService:
     def __init__(
         self,
         conversations: ConversationStore,
+        handoffs: HandoffStore,
         bot: BotClient,
         answer_check: AnswerCheck,
         message_check: MessageCheck,
+        events: ConversationEvents,
+        on_handoff: Callable[[ShopConfig, str, str, list[str], float], None],
         clock: Clock = time.time,
     ) -> None:
         self._conversations = conversations
+        self._handoffs = handoffs
         self._bot = bot
         self._answer_check = answer_check
         self._message_check = message_check
+        self._events = events
+        self._on_handoff = on_handoff
         self._clock = clock
 
     async def handle(self, shop: ShopConfig, message: ShopperMessage) -> MessageOutcome:
@@ -114,11 +127,13 @@ class MessageService:
             if written.recorded_outcome is None:
                 raise MessageInProgress(message.message_id)
             return MessageOutcome.from_json(written.recorded_outcome)
+        self._events.notify(shop_id, conversation_id)
 
         decision: dict[str, Any] = {"upstream_status": None, "upstream_ms": None}
-        outcome = await self._route(
-            shop, message, written.ownership.owner, written.ownership.version, decision
-        )
+        try:
+            outcome = await self._route(shop, message, written, decision)
+        finally:
+            self._events.notify(shop_id, conversation_id)
         event(
             log,
             "message.decision",
@@ -137,11 +152,10 @@ class MessageService:
         self,
         shop: ShopConfig,
         message: ShopperMessage,
-        owner: str,
-        version: int,
+        written: AppendResult,
         decision: dict[str, Any],
     ) -> MessageOutcome:
-        if owner == "human":
+        if written.ownership.owner == "human":
             # A human owns the conversation: the message is in the log for the agent; no bot call.
             outcome = self._outcome(message, "human", None, [])
             await self._conversations.record_outcome(
@@ -150,9 +164,16 @@ class MessageService:
             return outcome
 
         review = self._message_check.review_message(shop, message.text)
-        if review.escalate_reasons:
-            decision["reasons"] = list(review.escalate_reasons)
-            return await self._to_human(shop, message, list(review.escalate_reasons), [])
+        reasons = list(review.escalate_reasons)
+        if not reasons and conversation_negative(
+            written.last_sentiment, review.sentiment, escalation_policy(shop)
+        ):
+            reasons.append("negative_conversation")
+        if review.rules:
+            decision["message_rules"] = list(review.rules)
+        if reasons:
+            decision["reasons"] = reasons
+            return await self._to_human(shop, message, reasons, [], review.sentiment)
 
         request = BotRequest(
             shop.shop_id,
@@ -180,18 +201,27 @@ class MessageService:
                 attempts=exc.attempts,
                 detail=str(exc),
             )
-            return await self._to_human(shop, message, [exc.reason], [])
+            return await self._to_human(shop, message, [exc.reason], [], review.sentiment)
         decision.update(upstream_status=answer.status, upstream_ms=round(answer.latency_ms, 2))
 
         verdict = self._answer_check.review_answer(shop, answer.text)
         findings = list(verdict.findings)
         if verdict.action is Action.ESCALATE:
-            return await self._to_human(shop, message, ["answer_escalated"], findings)
+            return await self._to_human(
+                shop, message, ["answer_escalated"], findings, review.sentiment
+            )
+        fingerprint: str | None = None
         if verdict.action is Action.BLOCK:
             sender: ReplyFrom = "gateway"
             text = shop.replies.fallback
         else:
             sender, text = "bot", verdict.text
+            fingerprint = answer_fingerprint(text)
+            if self._repeats(shop, fingerprint, written.fingerprints):
+                # The bot is going round in circles: the repeat is not sent; a human takes over.
+                return await self._to_human(
+                    shop, message, ["repeated_answer"], findings, review.sentiment
+                )
 
         sent = self._outcome(message, "bot", Reply(text, sender), findings)
         # If the conversation changed owner while the bot was thinking, the bot's answer is never
@@ -204,13 +234,24 @@ class MessageService:
             sender,
             text,
             self._clock(),
-            version,
+            written.ownership.version,
             sent.body,
             dropped.body,
+            fingerprint=fingerprint,
+            sentiment=review.sentiment,
         )
         if not delivered:
             decision["dropped_reply"] = True
         return sent if delivered else dropped
+
+    @staticmethod
+    def _repeats(shop: ShopConfig, fingerprint: str, previous: Sequence[str]) -> bool:
+        needed = shop.escalation.repeated_answers
+        if needed < 2:
+            return False
+        threshold = shop.escalation.repeat_similarity
+        same = sum(1 for earlier in previous if similarity(fingerprint, earlier) >= threshold)
+        return same + 1 >= needed
 
     async def _to_human(
         self,
@@ -218,25 +259,32 @@ class MessageService:
         message: ShopperMessage,
         reasons: list[str],
         findings: list[dict[str, Any]],
+        sentiment: float | None,
     ) -> MessageOutcome:
         holding = shop.replies.holding
         outcome = self._outcome(message, "human", Reply(holding, "gateway"), findings)
-        await self._conversations.finish_with_handoff(
+        at = self._clock()
+        escalated = await self._handoffs.escalate(
             shop.shop_id,
             message.conversation_id,
-            message.message_id,
+            new_ticket_id(at),
             reasons,
-            holding,
-            self._clock(),
-            outcome.body,
+            at,
+            message_id=message.message_id,
+            holding_text=holding,
+            outcome=outcome.body,
+            sentiment=sentiment,
         )
         event(
             log,
-            "handoff.requested",
+            "handoff.created" if escalated.created else "handoff.joined",
             shop=shop.shop_id,
             conversation=conversation_ref(shop.shop_id, message.conversation_id),
+            ticket=escalated.ticket_id,
             reasons=reasons,
         )
+        if escalated.created:
+            self._on_handoff(shop, escalated.ticket_id, message.conversation_id, reasons, at)
         return outcome
 
     @staticmethod

@@ -41,6 +41,8 @@ class GatewaySettings(BaseSettings):
     demo_bot_port: int = Field(8081, ge=0, le=65535)
     upstream_max_connections: int = Field(256, ge=1, le=10_000)
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # How often a process expires unclaimed handoffs and requeues idle claims (0: never; tests).
+    handoff_sweep_interval_s: float = Field(1.0, ge=0, le=60)
     # A conversation's log, owner and seen message ids live this long after its last write.
     conversation_ttl_s: int = Field(7 * 24 * 3600, ge=60)
     # Shared by the platform's telephony side (privacy-number call routing); never a shop key.

@@ -70,6 +70,12 @@ class RepliesConfig(_Strict):
         min_length=1,
         max_length=500,
     )
+    # When nobody claimed the handoff within the queue timeout.
+    no_agent: str = Field(
+        "抱歉，客服暂时都在忙。您可以直接留言，客服上线后会第一时间回复您。",
+        min_length=1,
+        max_length=500,
+    )
 
 
 Action = Literal["allow", "flag", "redact", "block", "escalate"]
@@ -113,8 +119,33 @@ class PlatformPreset(_Strict):
     categories: dict[str, CategoryRuleConfig]
 
 
+class WebhookConfig(_Strict):
+    """Where agents' tools learn of a new handoff at once (polling the queue works too)."""
+
+    url: AnyHttpUrl
+    timeout_s: float = Field(5.0, gt=0, le=60)
+    retries: int = Field(3, ge=0, le=10)
+    backoff_s: float = Field(0.5, ge=0, le=60)  # doubled after each failed attempt
+
+
 class EscalationConfig(_Strict):
-    """When a conversation goes to a human (filled by the escalation work)."""
+    """When a conversation goes to a human, and how long the human side may take."""
+
+    human_request: bool = True
+    sensitive: bool = True
+    negative: bool = True
+    # A message with a negative cue escalates unless the sentiment model scores it at or above
+    # this; two such messages in a row escalate below conversation_below.
+    negative_below: float = Field(0.8, ge=0, le=1)
+    conversation: bool = True
+    conversation_below: float = Field(0.9, ge=0, le=1)
+    # The n-th time the bot gives the same (or a near-identical) answer it is not sent and a
+    # human takes over; 2 = the second identical answer escalates. 0 turns repeat detection off.
+    repeated_answers: int = Field(2, ge=0, le=20)
+    repeat_similarity: float = Field(0.9, gt=0, le=1)
+    queue_timeout_s: float = Field(600, ge=1, le=7 * 24 * 3600)
+    agent_idle_timeout_s: float = Field(300, ge=1, le=24 * 3600)
+    webhook: WebhookConfig | None = None
 
 
 def _mobile(value: object) -> object:

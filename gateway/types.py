@@ -38,3 +38,5 @@ class AppendResult:
     ownership: Ownership
     duplicate: bool
     recorded_outcome: str | None = None
+    last_sentiment: float | None = None  # the conversation's previous shopper message's score
+    fingerprints: tuple[str, ...] = ()  # the bot's recent answers, newest first

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from ..types import AppendResult, Author, Ownership, StoredMessage
+from .handoff_base import HandoffStore
 from .privacy_base import PrivacyStore
 
 
@@ -47,11 +48,15 @@ class ConversationStore(Protocol):
         expected_version: int | None,
         outcome_sent: str,
         outcome_dropped: str,
+        *,
+        fingerprint: str | None = None,
+        sentiment: float | None = None,
     ) -> bool:
         """``append_reply`` and ``record_outcome`` as one atomic step (one round trip on Redis).
 
         Records ``outcome_sent`` and returns True when the reply was appended; records
-        ``outcome_dropped`` and returns False when the version had moved on.
+        ``outcome_dropped`` and returns False when the version had moved on. Keeps the shopper
+        message's ``sentiment`` and, when the reply went out, the answer's ``fingerprint``.
         """
 
     async def finish_with_handoff(
@@ -63,8 +68,12 @@ class ConversationStore(Protocol):
         holding_text: str | None,
         at: float,
         outcome: str,
+        *,
+        ticket_id: str | None = None,
+        sentiment: float | None = None,
     ) -> Ownership:
-        """``hand_to_human`` for every reason, the holding reply and the outcome, atomically."""
+        """Open (or join) the conversation's handoff ticket with these reasons, append the
+        holding reply and record the outcome, atomically (see ``HandoffStore.escalate``)."""
 
     async def record_outcome(
         self, shop_id: str, conversation_id: str, message_id: str, outcome: str
@@ -94,6 +103,9 @@ class StoreBackend(Protocol):
 
     @property
     def conversations(self) -> ConversationStore: ...
+
+    @property
+    def handoffs(self) -> HandoffStore: ...
 
     @property
     def privacy(self) -> PrivacyStore: ...

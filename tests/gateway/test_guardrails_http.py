@@ -39,7 +39,7 @@ async def test_threat_hands_the_conversation_to_a_human(
     gateway: Gateway, fake_bot: FakeBot
 ) -> None:
     fake_bot.answer = "再给差评试试，我找人收拾你"
-    body = await (await gateway.send("我要给差评")).json()
+    body = await (await gateway.send("这个能便宜点吗")).json()
     assert body["route"] == "human"
     assert body["reply"]["from"] == "gateway"
     assert body["reply"]["text"] == "正在为您转接人工客服，请稍候…"

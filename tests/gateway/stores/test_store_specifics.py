@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 
 from gateway.stores import MemoryBackend, RedisBackend
-from gateway.stores.keys import conversation_log, conversation_meta, waiting_for_human
+from gateway.stores.keys import conversation_log, conversation_meta, queue
 from tests.conftest import FakeClock
 
 
@@ -17,7 +17,7 @@ async def test_redis_keys_carry_the_shop_hash_tag_and_expire(redis_url: str) -> 
         client = aioredis.Redis.from_url(redis_url)
         names = sorted(k.decode() for k in await client.keys("gw:*"))
         assert names and all(name.startswith("gw:{shop:s1}:") for name in names)
-        assert waiting_for_human("s1") in names
+        assert queue("s1") in names
         for key in (conversation_meta("s1", "c1"), conversation_log("s1", "c1")):
             assert 0 < await client.ttl(key) <= 120
         await client.aclose()

@@ -1,0 +1,297 @@
+"""The human side of a conversation: tickets, agents' steps, time-outs, webhooks, wake-ups.
+
+Ticket state lives in the store (``stores/handoff_base.py`` draws the state machine); this module
+adds what a process does around it: it tells agents' tools of new tickets (a webhook, retried
+with backoff), wakes shoppers' long polls when this process writes to a conversation, runs the
+sweeper that expires unclaimed tickets and requeues idle claims, and checks agents' replies with
+the same guardrails as the bot's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from guardrails import Action, Guardrails
+
+from .errors import Conflict, GatewayError, NotFound
+from .logging import conversation_ref, event
+from .shops import ShopConfig, ShopRegistry
+from .stores.handoff_base import (
+    HandoffStore,
+    Ticket,
+    TicketNotFound,
+    TicketState,
+    TransitionRefused,
+)
+from .stores.memory_store import new_ticket_id
+from .types import Clock
+
+log = logging.getLogger("gateway.handoff")
+
+__all__ = ["new_ticket_id"]
+
+
+class TicketConflict(Conflict):
+    """The ticket's state does not allow this step (409, with the state in ``details``)."""
+
+
+class UnknownTicket(NotFound):
+    code = "unknown_ticket"
+
+
+class ReplyBlocked(GatewayError):
+    """An agent's reply that the shop's guardrails would block: nothing is delivered."""
+
+    status = 422
+    code = "reply_blocked"
+
+
+class ConversationEvents:
+    """Wakes long polls waiting on a conversation when this process writes to it.
+
+    Other processes' writes are seen by the waiters' periodic re-read, so a shopper never waits
+    longer than one poll tick for a message written elsewhere.
+    """
+
+    def __init__(self) -> None:
+        self._waiters: dict[tuple[str, str], set[asyncio.Event]] = {}
+
+    def notify(self, shop_id: str, conversation_id: str) -> None:
+        for waiter in self._waiters.get((shop_id, conversation_id), ()):
+            waiter.set()
+
+    async def wait(self, shop_id: str, conversation_id: str, timeout_s: float) -> None:
+        key = (shop_id, conversation_id)
+        waiter = asyncio.Event()
+        self._waiters.setdefault(key, set()).add(waiter)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), timeout_s)
+        finally:
+            waiters = self._waiters.get(key)
+            if waiters is not None:
+                waiters.discard(waiter)
+                if not waiters:
+                    del self._waiters[key]
+
+
+def ticket_json(ticket: Ticket) -> dict[str, object]:
+    return {
+        "ticket_id": ticket.ticket_id,
+        "conversation_id": ticket.conversation_id,
+        "state": ticket.state,
+        "reasons": list(ticket.reasons),
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "queued_at": ticket.queued_at,
+        "assigned_to": ticket.assigned_to,
+        "agent_deadline": ticket.agent_deadline,
+    }
+
+
+class BackgroundTasks:
+    """Tasks a request starts but does not wait for; all cancelled and awaited on shutdown."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+class WebhookNotifier:
+    """POSTs ``handoff.created`` to the shop's webhook, retried with doubling backoff."""
+
+    def __init__(self, session: aiohttp.ClientSession, tasks: BackgroundTasks) -> None:
+        self._session = session
+        self._tasks = tasks
+
+    def handoff_created(self, shop: ShopConfig, ticket_id: str, conversation_id: str,
+                        reasons: list[str], at: float) -> None:  # fmt: skip
+        webhook = shop.escalation.webhook
+        if webhook is None:
+            return
+        body = orjson.dumps(
+            {"event": "handoff.created", "shop_id": shop.shop_id, "ticket_id": ticket_id,
+             "conversation_id": conversation_id, "reasons": reasons, "created_at": at}
+        )  # fmt: skip
+        self._tasks.start(self._deliver(shop, ticket_id, body))
+
+    async def _deliver(self, shop: ShopConfig, ticket_id: str, body: bytes) -> None:
+        webhook = shop.escalation.webhook
+        assert webhook is not None
+        timeout = aiohttp.ClientTimeout(total=webhook.timeout_s)
+        delay = webhook.backoff_s
+        for attempt in range(1, webhook.retries + 2):
+            try:
+                async with self._session.post(
+                    str(webhook.url), data=body, timeout=timeout,
+                    headers={"Content-Type": "application/json"},
+                ) as response:  # fmt: skip
+                    if response.status < 300:
+                        event(log, "webhook.delivered", shop=shop.shop_id, ticket=ticket_id,
+                              attempt=attempt)  # fmt: skip
+                        return
+                    problem = f"HTTP {response.status}"
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                problem = type(exc).__name__
+            event(log, "webhook.failed", logging.WARNING, shop=shop.shop_id, ticket=ticket_id,
+                  attempt=attempt, problem=problem, final=attempt > webhook.retries)  # fmt: skip
+            if attempt <= webhook.retries:
+                await asyncio.sleep(delay)
+                delay *= 2
+
+
+@dataclass(frozen=True, slots=True)
+class AgentReply:
+    cursor: str
+    delivered: str
+    findings: list[dict[str, object]]
+
+
+class HandoffService:
+    """Agents' steps on tickets, and the sweeper."""
+
+    def __init__(
+        self,
+        store: HandoffStore,
+        shops: Callable[[], ShopRegistry],
+        guardrails: Callable[[], Mapping[str, Guardrails]],
+        events: ConversationEvents,
+        clock: Clock = time.time,
+    ) -> None:
+        self._store = store
+        self._shops = shops
+        self._guardrails = guardrails
+        self._events = events
+        self._clock = clock
+
+    async def tickets(self, shop: ShopConfig, state: TicketState, limit: int) -> list[Ticket]:
+        return await self._store.tickets(shop.shop_id, state, limit)
+
+    async def ticket(self, shop: ShopConfig, ticket_id: str) -> Ticket:
+        ticket = await self._store.ticket(shop.shop_id, ticket_id)
+        if ticket is None:
+            raise UnknownTicket(f"no ticket '{ticket_id}'")
+        return ticket
+
+    async def claim(self, shop: ShopConfig, ticket_id: str, agent: str) -> Ticket:
+        with _translated(ticket_id):
+            ticket = await self._store.claim(
+                shop.shop_id, ticket_id, agent, self._clock(),
+                shop.escalation.agent_idle_timeout_s,
+            )  # fmt: skip
+        self._log("handoff.claimed", shop, ticket, agent=agent)
+        return ticket
+
+    async def reply(
+        self, shop: ShopConfig, ticket_id: str, agent: str, message_id: str, text: str
+    ) -> AgentReply:
+        guardrails = self._guardrails().get(shop.shop_id)
+        if guardrails is None:
+            raise ReplyBlocked("this shop's guardrails are not loaded; nothing was sent")
+        verdict = guardrails.check(text)
+        findings = [r.to_json() for r in verdict.findings]
+        if verdict.action >= Action.BLOCK:
+            event(log, "handoff.reply_blocked", shop=shop.shop_id, ticket=ticket_id,
+                  rules=[f["rule"] for f in findings])  # fmt: skip
+            raise ReplyBlocked(
+                "the shop's rules do not allow this reply: "
+                + ", ".join(sorted({str(f["category"]) for f in findings})),
+                details=[{k: f[k] for k in ("rule", "category", "severity", "action", "start",
+                                            "end")} for f in findings],
+            )  # fmt: skip
+        with _translated(ticket_id):
+            cursor = await self._store.agent_reply(
+                shop.shop_id, ticket_id, agent, message_id, verdict.text, self._clock(),
+                shop.escalation.agent_idle_timeout_s,
+            )  # fmt: skip
+        ticket = await self.ticket(shop, ticket_id)
+        self._events.notify(shop.shop_id, ticket.conversation_id)
+        event(log, "handoff.replied", shop=shop.shop_id, ticket=ticket_id, agent=agent,
+              action=verdict.action.label, rules=[f["rule"] for f in findings])  # fmt: skip
+        return AgentReply(cursor, verdict.text, findings)
+
+    async def resolve(self, shop: ShopConfig, ticket_id: str, agent: str) -> Ticket:
+        with _translated(ticket_id):
+            ticket = await self._store.resolve(shop.shop_id, ticket_id, agent, self._clock())
+        self._log("handoff.resolved", shop, ticket, agent=agent)
+        return ticket
+
+    async def release(self, shop: ShopConfig, ticket_id: str, agent: str) -> Ticket:
+        with _translated(ticket_id):
+            ticket = await self._store.release(shop.shop_id, ticket_id, agent, self._clock())
+        self._log("handoff.released", shop, ticket, agent=agent)
+        return ticket
+
+    async def cancel(self, shop: ShopConfig, ticket_id: str) -> Ticket:
+        with _translated(ticket_id):
+            ticket = await self._store.cancel(shop.shop_id, ticket_id, self._clock())
+        self._log("handoff.cancelled", shop, ticket)
+        return ticket
+
+    async def sweep_once(self) -> None:
+        """One pass over every shop: expire unclaimed tickets, requeue idle claims."""
+        for shop in list(self._shops().shops.values()):
+            swept = await self._store.sweep(
+                shop.shop_id, self._clock(), shop.escalation.queue_timeout_s,
+                shop.replies.no_agent,
+            )  # fmt: skip
+            for ticket_id in swept.expired:
+                event(log, "handoff.expired", shop=shop.shop_id, ticket=ticket_id)
+            for ticket_id in swept.requeued:
+                event(log, "handoff.requeued", shop=shop.shop_id, ticket=ticket_id)
+            if swept.expired:
+                for ticket_id in swept.expired:
+                    ticket = await self._store.ticket(shop.shop_id, ticket_id)
+                    if ticket is not None:
+                        self._events.notify(shop.shop_id, ticket.conversation_id)
+
+    async def run_sweeper(self, interval_s: float, stop: asyncio.Event) -> None:
+        """Sweep until ``stop`` is set; every process may run one (each step is atomic in the
+        store). Stopping waits for the pass under way: a store call cut off by cancellation
+        would leave its pooled connection unusable for the shutdown that follows."""
+        while not stop.is_set():
+            try:
+                await self.sweep_once()
+            except GatewayError as exc:
+                event(log, "handoff.sweep_failed", logging.WARNING, error=exc.message)
+            except Exception:
+                log.exception("handoff.sweep_crashed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval_s)
+
+    def _log(self, name: str, shop: ShopConfig, ticket: Ticket, **fields: Any) -> None:
+        self._events.notify(shop.shop_id, ticket.conversation_id)
+        event(log, name, shop=shop.shop_id, ticket=ticket.ticket_id, state=ticket.state,
+              conversation=conversation_ref(shop.shop_id, ticket.conversation_id),
+              **fields)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _translated(ticket_id: str):  # type: ignore[no-untyped-def]
+    """Store outcomes as HTTP errors: 404 unknown ticket, 409 with the state it is in."""
+    try:
+        yield
+    except TicketNotFound as exc:
+        raise UnknownTicket(f"no ticket '{ticket_id}'") from exc
+    except TransitionRefused as exc:
+        raise TicketConflict(exc.detail, details={"state": exc.state}) from exc
