@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ..appkeys import CONFIG, MESSAGES, STORE
+from ..appkeys import CONFIG, EVENTS, MESSAGES, STORE
 from ..auth import authorize
 from ..errors import Conflict, PayloadTooLarge, ValidationFailed
 from ..http import json_response, read_model, validate_query
@@ -17,6 +18,9 @@ from ..stores.memory_store import parse_cursor
 routes = web.RouteTableDef()
 
 MAX_TEXT_CHARS = 2000
+MAX_WAIT_S = 30
+# A waiter re-reads the store at least this often, to see messages written by other processes.
+POLL_TICK_S = 0.25
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@-]{1,128}$")]
 
 
@@ -34,6 +38,8 @@ class MessagesQuery(BaseModel):
 
     after: str | None = None
     limit: int = Field(100, ge=1, le=500)
+    # Long poll: with nothing after the cursor, wait up to this many seconds for a message.
+    wait: float = Field(0, ge=0, le=MAX_WAIT_S)
 
 
 def checked_text(text: str) -> str:
@@ -84,9 +90,17 @@ async def list_messages(request: web.Request) -> web.Response:
             parse_cursor(query.after)
         except ValueError as exc:
             raise ValidationFailed(f"after: {exc}") from exc
-    messages = await request.app[STORE].conversations.read_messages(
-        shop.shop_id, request.match_info["conversation_id"], query.after, query.limit
-    )
+    store = request.app[STORE].conversations
+    conversation_id = request.match_info["conversation_id"]
+    deadline = time.monotonic() + query.wait
+    while True:
+        messages = await store.read_messages(
+            shop.shop_id, conversation_id, query.after, query.limit
+        )
+        remaining = deadline - time.monotonic()
+        if messages or remaining <= 0:
+            break
+        await request.app[EVENTS].wait(shop.shop_id, conversation_id, min(remaining, POLL_TICK_S))
     items = [
         {
             "cursor": m.cursor,

@@ -23,6 +23,7 @@ from tests.conftest import REPO, FakeClock
 
 SHOP_KEY = "shop-a-key-0123456789"
 AGENT_KEY = "shop-a-agent-key-0123"
+AGENT2_KEY = "shop-a-agent-key-4567"
 OTHER_SHOP_KEY = "shop-b-key-9876543210"
 DEAD_BOT_SHOP_KEY = "shop-dead-key-5555555"
 DEAD_BOT_URL = "http://127.0.0.1:1/answer"  # nothing listens on port 1: connection refused
@@ -43,6 +44,7 @@ class FakeBot:
     delay_s: float = 0.0
     failures_before_success: int = 0
     url: str = ""
+    server: TestServer | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         self.requests.append(await request.json())
@@ -65,6 +67,7 @@ async def fake_bot(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> Fake
     app.router.add_post("/answer", bot.handle)
     server = await aiohttp_server(app)
     bot.url = str(server.make_url("/answer"))
+    bot.server = server
     return bot
 
 
@@ -87,7 +90,10 @@ def write_config(root: Path, shops: list[dict[str, Any]], **settings: Any) -> Pa
         if not (root / shared).exists():
             shutil.copytree(REPO / "config" / shared, root / shared)
     (root / "gateway.yaml").write_text(
-        yaml.safe_dump({"demo_bot": False, **settings}, allow_unicode=True), "utf-8"
+        yaml.safe_dump(
+            {"demo_bot": False, "handoff_sweep_interval_s": 0, **settings}, allow_unicode=True
+        ),
+        "utf-8",
     )
     for doc in shops:
         (root / "shops" / f"{doc['shop_id']}.yaml").write_text(
@@ -100,6 +106,8 @@ def write_config(root: Path, shops: list[dict[str, Any]], **settings: Any) -> Pa
 def config_dir(tmp_path: Path, fake_bot: FakeBot) -> Path:
     shop_a = shop_doc("shop-a", fake_bot.url, SHOP_KEY)
     shop_a["api_keys"].append({"id": "agent-1", "role": "agent", "sha256": sha(AGENT_KEY)})
+    shop_a["api_keys"].append({"id": "agent-2", "role": "agent", "sha256": sha(AGENT2_KEY)})
+    shop_a["escalation"] = {"queue_timeout_s": 300, "agent_idle_timeout_s": 60}
     return write_config(
         tmp_path / "config",
         [
