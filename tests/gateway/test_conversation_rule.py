@@ -1,0 +1,36 @@
+"""Two negative messages in a row escalate, even when neither does on its own: the message path
+keeps each message's score in the conversation and applies the rule to the next one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gateway.appkeys import MESSAGES
+from gateway.checks import MessageReview
+from gateway.shops import ShopConfig
+from tests.gateway.conftest import FakeBot, Gateway
+
+
+class ScriptedScores:
+    """A message check that escalates nothing by itself and gives the scores it is handed."""
+
+    def __init__(self, scores: Iterator[float | None]) -> None:
+        self._scores = scores
+
+    def review_message(self, shop: ShopConfig, text: str) -> MessageReview:
+        return MessageReview((), next(self._scores))
+
+
+async def test_two_negative_messages_in_a_row_escalate(gateway: Gateway, fake_bot: FakeBot) -> None:
+    # 0.85 is above negative_below (0.8): alone it does not escalate; twice in a row, below
+    # conversation_below (0.9), it does. A neutral message in between breaks the run.
+    scores = iter([0.85, None, 0.85, 0.85])
+    gateway.app[MESSAGES]._message_check = ScriptedScores(scores)  # type: ignore[attr-defined]
+    answers = ["亲，订单已发货", "退款会原路退回", "尺码表在详情页", "发票会随包裹寄出"]
+    routes = []
+    for index in range(4):
+        fake_bot.answer = answers[index]
+        body = await (await gateway.send(f"消息{index}", message_id=f"m{index}")).json()
+        routes.append(body["route"])
+    assert routes == ["bot", "bot", "bot", "human"]
+    assert await gateway.store.conversations.reasons("shop-a", "c1") == ["negative_conversation"]
