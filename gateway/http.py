@@ -22,21 +22,6 @@ def describe(exc: ValidationError) -> list[dict[str, str]]:
     ]
 
 
-async def read_json(request: web.Request) -> Any:
-    try:
-        raw = await request.read()
-    except web.HTTPRequestEntityTooLarge as exc:
-        raise PayloadTooLarge(
-            f"request body is larger than {request.client_max_size} bytes"
-        ) from exc
-    if not raw:
-        raise InvalidJSON("request body is empty; expected a JSON object")
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidJSON(f"request body is not valid JSON: {exc}") from exc
-
-
 async def read_model(request: web.Request, model: type[M]) -> M:
     try:
         raw = await request.read()
