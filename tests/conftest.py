@@ -14,7 +14,11 @@ import pytest
 import redis
 
 REPO = Path(__file__).resolve().parent.parent
-REDIS_DB = 9  # tests own this database and flush it; the default db 0 is left alone
+# Tests flush the database they use, so each test session claims one of these for itself (two
+# suites on one machine then never flush each other's data); db 0 and the benchmark's db 10 are
+# left alone.
+TEST_DBS = (9, 11, 12, 13, 14, 15)
+LOCK_KEY = "cs-gateway:test-session"
 
 
 def _redis_answers(url: str) -> bool:
@@ -34,13 +38,43 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _claim_database(base: str) -> tuple[str, Callable[[], None]]:
+    """A database of ``base``'s server that no other live test session is using."""
+    token = f"{os.getpid()}-{time.time()}"
+    for db in TEST_DBS:
+        url = f"{base}/{db}"
+        client = redis.Redis.from_url(url)
+        try:
+            if client.set(LOCK_KEY, token, nx=True, ex=3600):
+
+                def release(url: str = url) -> None:
+                    done = redis.Redis.from_url(url)
+                    try:
+                        if done.get(LOCK_KEY) == token.encode():
+                            done.delete(LOCK_KEY)
+                    finally:
+                        done.close()
+
+                return url, release
+        finally:
+            client.close()
+    pytest.fail(f"every test database {TEST_DBS} of {base} is claimed by another test session")
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[str]:
     """The URL of a real Redis: $TEST_REDIS_URL, else 127.0.0.1:6379, else one started here."""
-    configured = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{REDIS_DB}")
-    if _redis_answers(configured):
-        yield configured
+    if "TEST_REDIS_URL" in os.environ:
+        yield os.environ["TEST_REDIS_URL"]
         return
+    if _redis_answers("redis://127.0.0.1:6379/0"):
+        url, release = _claim_database("redis://127.0.0.1:6379")
+        try:
+            yield url
+        finally:
+            release()
+        return
+    configured = "redis://127.0.0.1:6379/0"
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail(
@@ -53,7 +87,7 @@ def redis_server() -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"redis://127.0.0.1:{port}/{REDIS_DB}"
+    url = f"redis://127.0.0.1:{port}/{TEST_DBS[0]}"
     try:
         deadline = time.monotonic() + 10
         while not _redis_answers(url):
@@ -69,7 +103,10 @@ def redis_server() -> Iterator[str]:
 @pytest.fixture
 def redis_url(redis_server: str) -> Iterator[str]:
     client = redis.Redis.from_url(redis_server)
+    token = client.get(LOCK_KEY)
     client.flushdb()
+    if token is not None:  # keep this session's claim on the database
+        client.set(LOCK_KEY, token, ex=3600)
     client.close()
     yield redis_server
 
