@@ -19,8 +19,8 @@ import orjson
 
 from guardrails import Action
 from guardrails.escalation import conversation_negative
+from guardrails.similarity import Fingerprint, similar_enough
 from guardrails.similarity import fingerprint as answer_fingerprint
-from guardrails.similarity import similarity
 
 from .checking import escalation_policy
 from .checks import AnswerCheck, MessageCheck
@@ -250,8 +250,16 @@ class MessageService:
         if needed < 2:
             return False
         threshold = shop.escalation.repeat_similarity
-        same = sum(1 for earlier in previous if similarity(fingerprint, earlier) >= threshold)
-        return same + 1 >= needed
+        parsed = Fingerprint.parse(fingerprint)
+        if parsed is None:
+            return False
+        same = 0
+        for earlier in previous:
+            if similar_enough(parsed, earlier, threshold):
+                same += 1
+                if same + 1 >= needed:
+                    return True
+        return False
 
     async def _to_human(
         self,

@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guardrails import Fingerprint, fingerprint, is_repeat, similarity
-from guardrails.similarity import HEAD_CHARS, REPEAT_THRESHOLD, canonical, levenshtein
+from guardrails.similarity import (
+    HEAD_CHARS,
+    REPEAT_THRESHOLD,
+    canonical,
+    levenshtein,
+    similar_enough,
+)
 
 WAIT = "亲，您好！您的问题我们已经记录，会尽快为您处理，请耐心等待。"
 RETURN = (
@@ -131,3 +137,17 @@ def test_never_raises_and_stays_in_range(first: str, second: str) -> None:
     assert 0.0 <= similarity(a, b) <= 1.0
     assert similarity(a, b) == similarity(b, a)
     assert is_repeat(a, [b, a])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="亲您订单已发货签收退款到账，。！ 12ab", max_size=60),
+    st.text(alphabet="亲您订单已发货签收退款到账，。！ 12ab", max_size=60),
+    st.sampled_from([0.5, 0.8, 0.9, 1.0]),
+)
+def test_similar_enough_agrees_with_the_exact_similarity(
+    first: str, second: str, threshold: float
+) -> None:
+    """The cheap bounds only ever skip pairs the edit distance would reject too."""
+    a, b = fingerprint(first), fingerprint(second)
+    assert similar_enough(a, b, threshold) == (similarity(a, b) >= threshold)
