@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ def _request_bytes(host: str, port: int, path: str, key: str, body: bytes) -> by
 
 
 async def _worker(
+    run: str,
     index: int,
     host: str,
     port: int,
@@ -55,7 +57,7 @@ async def _worker(
         while time.perf_counter() < deadline:
             body = json.dumps(
                 {
-                    "conversation_id": f"w{index}-c{sent % 50}",
+                    "conversation_id": f"{run}-w{index}-c{sent % 50}",
                     "shopper_id": f"u{index}",
                     "text": texts[sent % len(texts)],
                 },
@@ -95,11 +97,14 @@ async def run_load(
 ) -> LoadResult:
     latencies: list[float] = []
     counters = [0, 0]
+    # Fresh conversations for every run: a store that outlives the run (Redis) must not hand the
+    # next run conversations left in another state (owned by a human, say).
+    run = secrets.token_hex(4)
     started = time.perf_counter()
     deadline = started + seconds
     await asyncio.gather(
         *(
-            _worker(i, host, port, path, key, deadline, latencies, counters, texts)
+            _worker(run, i, host, port, path, key, deadline, latencies, counters, texts)
             for i in range(concurrency)
         )
     )

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,9 +107,26 @@ def gateway_config(root: Path, bot_url: str) -> Path:
         "platform": "jd",
         "upstream": {"url": bot_url, "timeout_s": 5, "retries": 0},
         "api_keys": [{"id": "k", "sha256": hashlib.sha256(KEY.encode()).hexdigest()}],
+        # The stand-in bot gives one answer to everything: with repeat detection on, every
+        # conversation would go to the human queue after its second message and the benchmark
+        # would measure the human-owned path instead of the bot round trip.
+        "escalation": {"repeated_answers": 0},
     }
     (root / "shops" / "bench.yaml").write_text(yaml.safe_dump(shop))
     return root
+
+
+def check_route(port: int) -> None:
+    """Fail loudly unless a message really goes to the bot (and so is what is measured)."""
+    body = json.dumps({"conversation_id": "route-check", "shopper_id": "u", "text": TEXTS[0]})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/shops/bench/messages", data=body.encode(), method="POST"
+    )
+    request.add_header("Authorization", f"Bearer {KEY}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        route = json.loads(response.read()).get("route")
+    if route not in (None, "bot"):
+        raise SystemExit(f"the gateway routed the benchmark message to {route!r}, not the bot")
 
 
 def measure(port: int, pid: int, args: argparse.Namespace) -> tuple[LoadResult, float]:
@@ -182,6 +201,7 @@ def main() -> None:
                 str(port),
             ]
             targets[name] = port, stack.enter_context(process(command, port, cpu=0, env=env))
+            check_route(port)
         runs: dict[str, list[tuple[LoadResult, float]]] = {name: [] for name in targets}
         for _ in range(args.rounds):
             for name, (port, pid) in targets.items():
