@@ -31,8 +31,8 @@ from .stores.handoff_base import (
     TicketNotFound,
     TicketState,
     TransitionRefused,
+    new_ticket_id,
 )
-from .stores.memory_store import new_ticket_id
 from .types import Clock
 
 log = logging.getLogger("gateway.handoff")

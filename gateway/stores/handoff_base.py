@@ -14,6 +14,8 @@ conversation belongs to a human and a second escalation joins it instead of open
 
 from __future__ import annotations
 
+import secrets
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -64,6 +66,56 @@ class Escalated:
 class Swept:
     expired: tuple[str, ...]  # ticket ids whose queue timeout passed
     requeued: tuple[str, ...]  # ticket ids whose agent went idle
+
+
+def new_ticket_id(at: float) -> str:
+    """Sortable by time, unique without coordination between processes."""
+    return f"t{int(at * 1000):013d}{secrets.token_hex(4)}"
+
+
+class EscalationShortcuts(ABC):
+    """The conversation store's handoff steps, written once on top of ``escalate``."""
+
+    @abstractmethod
+    async def escalate(
+        self,
+        shop_id: str,
+        conversation_id: str,
+        ticket_id: str,
+        reasons: Sequence[str],
+        at: float,
+        *,
+        message_id: str = "",
+        holding_text: str | None = None,
+        outcome: str | None = None,
+        sentiment: float | None = None,
+    ) -> Escalated: ...
+
+    async def finish_with_handoff(
+        self,
+        shop_id: str,
+        conversation_id: str,
+        message_id: str,
+        reasons: Sequence[str],
+        holding_text: str | None,
+        at: float,
+        outcome: str,
+        *,
+        ticket_id: str | None = None,
+        sentiment: float | None = None,
+    ) -> Ownership:
+        escalated = await self.escalate(
+            shop_id, conversation_id, ticket_id or new_ticket_id(at), reasons, at,
+            message_id=message_id, holding_text=holding_text, outcome=outcome,
+            sentiment=sentiment,
+        )  # fmt: skip
+        return escalated.ownership
+
+    async def hand_to_human(
+        self, shop_id: str, conversation_id: str, reason: str, at: float
+    ) -> Ownership:
+        escalated = await self.escalate(shop_id, conversation_id, new_ticket_id(at), [reason], at)
+        return escalated.ownership
 
 
 class HandoffStore(Protocol):

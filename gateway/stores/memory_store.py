@@ -7,7 +7,6 @@ one event loop: the same guarantee the Lua scripts give on Redis.
 from __future__ import annotations
 
 import bisect
-import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from ..types import AppendResult, Author, Clock, Owner, Ownership, StoredMessage
 from .handoff_base import (
     OPEN_STATES,
     Escalated,
+    EscalationShortcuts,
     Swept,
     Ticket,
     TicketNotFound,
@@ -81,7 +81,7 @@ KEEP_FINGERPRINTS = 10
 KEEP_EXPIRED = 1000
 
 
-class MemoryConversationStore:
+class MemoryConversationStore(EscalationShortcuts):
     """Conversations and their handoff tickets (both protocols: one object, so a step that
     changes a ticket and the conversation's owner is one step)."""
 
@@ -191,38 +191,12 @@ class MemoryConversationStore:
             del conversation.fingerprints[KEEP_FINGERPRINTS:]
         return True
 
-    async def finish_with_handoff(
-        self,
-        shop_id: str,
-        conversation_id: str,
-        message_id: str,
-        reasons: Sequence[str],
-        holding_text: str | None,
-        at: float,
-        outcome: str,
-        *,
-        ticket_id: str | None = None,
-        sentiment: float | None = None,
-    ) -> Ownership:
-        escalated = await self.escalate(
-            shop_id, conversation_id, ticket_id or new_ticket_id(at), reasons, at,
-            message_id=message_id, holding_text=holding_text, outcome=outcome,
-            sentiment=sentiment,
-        )  # fmt: skip
-        return escalated.ownership
-
     async def record_outcome(
         self, shop_id: str, conversation_id: str, message_id: str, outcome: str
     ) -> None:
         conversation = self._live(shop_id, conversation_id)
         if conversation is not None:
             conversation.outcomes[message_id] = outcome
-
-    async def hand_to_human(
-        self, shop_id: str, conversation_id: str, reason: str, at: float
-    ) -> Ownership:
-        escalated = await self.escalate(shop_id, conversation_id, new_ticket_id(at), [reason], at)
-        return escalated.ownership
 
     async def ownership(self, shop_id: str, conversation_id: str) -> Ownership:
         conversation = self._live(shop_id, conversation_id)
@@ -394,11 +368,6 @@ class MemoryConversationStore:
                 self._back_to_bot(shop_id, record)
                 expired.append(ticket_id)
         return Swept(tuple(expired), tuple(requeued))
-
-
-def new_ticket_id(at: float) -> str:
-    """Sortable by time, unique without coordination between processes."""
-    return f"t{int(at * 1000):013d}{secrets.token_hex(4)}"
 
 
 class MemoryBackend:

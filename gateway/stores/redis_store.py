@@ -12,13 +12,14 @@ from ..types import AppendResult, Author, Owner, Ownership, StoredMessage
 from . import keys
 from .handoff_base import (
     Escalated,
+    EscalationShortcuts,
     Swept,
     Ticket,
     TicketNotFound,
     TicketState,
     TransitionRefused,
 )
-from .memory_store import KEEP_EXPIRED, KEEP_FINGERPRINTS, new_ticket_id
+from .memory_store import KEEP_EXPIRED, KEEP_FINGERPRINTS
 from .redis_common import guard as _guard
 from .redis_common import load_script as _load_script
 from .redis_common import text as _text
@@ -59,7 +60,7 @@ def _checked(result: Any, ticket_id: str) -> list[Any]:
     return items[1:]
 
 
-class RedisConversationStore:
+class RedisConversationStore(EscalationShortcuts):
     """Conversations on Redis: a hash (owner, version, open ticket, last sentiment), a stream
     (the log), a hash of seen message ids, a list of answer fingerprints; handoff tickets as
     hashes indexed by sorted sets (queue, deadlines). Every key carries the shop's hash tag, so
@@ -169,26 +170,6 @@ class RedisConversationStore:
         )
         return bool(result)
 
-    async def finish_with_handoff(
-        self,
-        shop_id: str,
-        conversation_id: str,
-        message_id: str,
-        reasons: Sequence[str],
-        holding_text: str | None,
-        at: float,
-        outcome: str,
-        *,
-        ticket_id: str | None = None,
-        sentiment: float | None = None,
-    ) -> Ownership:
-        escalated = await self.escalate(
-            shop_id, conversation_id, ticket_id or new_ticket_id(at), reasons, at,
-            message_id=message_id, holding_text=holding_text, outcome=outcome,
-            sentiment=sentiment,
-        )  # fmt: skip
-        return escalated.ownership
-
     async def record_outcome(
         self, shop_id: str, conversation_id: str, message_id: str, outcome: str
     ) -> None:
@@ -197,12 +178,6 @@ class RedisConversationStore:
                 keys.conversation_message_ids(shop_id, conversation_id), message_id, outcome
             )
         )
-
-    async def hand_to_human(
-        self, shop_id: str, conversation_id: str, reason: str, at: float
-    ) -> Ownership:
-        escalated = await self.escalate(shop_id, conversation_id, new_ticket_id(at), [reason], at)
-        return escalated.ownership
 
     async def ownership(self, shop_id: str, conversation_id: str) -> Ownership:
         owner, version = await _guard(
