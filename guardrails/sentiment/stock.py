@@ -15,9 +15,9 @@ import importlib
 import math
 import re
 from collections.abc import Callable
-from typing import Protocol
 
-from .normalize import Normalizer, default_normalizer
+from ..normalize import Normalizer, default_normalizer
+from .base import NO_CUES, Cues
 
 # Fewer Han characters than this and snownlp returns its prior (0.5) or one word's polarity: on the
 # train split every message under 4 Han characters (人工, 在吗, 转人工, 真人！！！ …) scored between
@@ -26,12 +26,6 @@ MIN_HAN_CHARS = 4
 CACHE_SIZE = 4096
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-class SentimentScorer(Protocol):
-    """Pure and synchronous: a score in [0, 1] (low is negative), or None; never raises."""
-
-    def score(self, text: str) -> float | None: ...
 
 
 class SnowNLPScorer:
@@ -57,7 +51,12 @@ class SnowNLPScorer:
         self._min_han_chars = min_han_chars
         self._cached = functools.lru_cache(maxsize=cache_size)(self._score_shadow)
 
-    def score(self, text: str) -> float | None:
+    # The threshold the issue measured stock snownlp at; nothing here is tuned for it.
+    threshold = 0.3
+    conversation_threshold = 0.5
+
+    def score(self, text: str, cues: Cues = NO_CUES) -> float | None:
+        """Stock snownlp's score; ``cues`` are ignored (it has no use for them)."""
         try:
             shadow = " ".join(self._normalizer(text).shadow.split())
             return self._cached(shadow)
