@@ -22,15 +22,15 @@ a verdict can be logged as it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .detectors.lexicon import LexiconDetector
 from .lexicon import LexiconError, PhraseList, load_phrase_dir
 from .normalize import NormalizedText, Normalizer, default_normalizer
-from .sentiment import SentimentScorer
+from .sentiment.base import NO_CUES, Cues, SentimentScorer
 
 HUMAN_REQUEST = "human_request"
 SENSITIVE = "sensitive"
@@ -38,38 +38,37 @@ NEGATIVE = "negative"
 ERROR = "error"
 REASONS = (HUMAN_REQUEST, SENSITIVE, NEGATIVE)
 
-# Chosen on the train split of tests/data/shopper_messages_*.jsonl (test_labelled_messages.py):
-# escalate-or-not F1 is highest (0.960) from 0.8 up; below it, anger that stock snownlp reads as
-# praise is lost (呵呵，真是好服务 0.77, 什么垃圾 0.75) and nothing is gained: 155 of the 156
-# train messages with a cue score under 0.8 (or too short to score): a hook for the retrained model.
-NEGATIVE_BELOW = 0.8
-# Two cue-bearing messages in a row, each below this, are negative together. There are no
-# conversations in the labelled data, so this is a policy choice, not a measured one.
-CONVERSATION_BELOW = 0.9
+NEGATIVE_CONVERSATION = "negative_conversation"
 
 
 @dataclass(frozen=True, slots=True)
 class EscalationPolicy:
     """Which triggers a shop uses and its sentiment thresholds (scores are in [0, 1], low is
-    negative). The gateway fills it from the shop's YAML."""
+    negative). The gateway fills it from the shop's YAML. A threshold left None is the sentiment
+    model's own: the one its training chose (``SentimentScorer.threshold``)."""
 
     human_request: bool = True
     sensitive: bool = True
     negative: bool = True
-    negative_below: float = NEGATIVE_BELOW
+    negative_below: float | None = None
     conversation: bool = True
-    conversation_below: float = CONVERSATION_BELOW
+    conversation_below: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("negative_below", "conversation_below"):
             value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
+            if value is not None and not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")
-        if self.conversation_below < self.negative_below:
+        below, conversation = self.negative_below, self.conversation_below
+        if below is not None and conversation is not None and conversation < below:
             raise ValueError("conversation_below must not be stricter than negative_below")
 
 
 DEFAULT_POLICY = EscalationPolicy()
+ALL_TRIGGERS = DEFAULT_POLICY
+# Thresholds for a screen without a sentiment model (no message is weighed then; a cue decides).
+DEFAULT_NEGATIVE_BELOW = 0.5
+DEFAULT_CONVERSATION_BELOW = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,16 +86,17 @@ class MessageFinding:
 
 @dataclass(frozen=True, slots=True)
 class MessageVerdict:
-    """Why a message escalates on its own (empty: it does not), what was found, and its score.
+    """Why a message escalates (empty: it does not), what was found, and its sentiment score.
 
-    ``sentiment`` is the scorer's score of a message that carries a negative cue, the only kind
-    whose score can change anything; None when it carries none or the scorer cannot weigh it.
-    The gateway keeps it per conversation for ``conversation_negative``.
+    ``sentiment`` is the scorer's score (low is negative), None before the message is weighed or
+    when there is nothing to weigh (no Chinese); the gateway keeps it per conversation for
+    ``negative_conversation``. ``cues`` is what the findings tell the sentiment model.
     """
 
     reasons: tuple[str, ...]
     findings: tuple[MessageFinding, ...]
     sentiment: float | None
+    cues: Cues = NO_CUES
 
     @property
     def escalate(self) -> bool:
@@ -114,15 +114,22 @@ class MessageVerdict:
         }
 
 
-def conversation_negative(
-    previous: float | None, current: float | None, policy: EscalationPolicy = DEFAULT_POLICY
-) -> bool:
-    """Two negative-cue messages in a row, each scored below the milder threshold, escalate even
-    when neither is below ``negative_below`` on its own. Pass ``MessageVerdict.sentiment`` of the
-    shopper's previous message and of this one."""
-    if not policy.conversation or previous is None or current is None:
+def conversation_negative(previous: float | None, current: float | None, below: float) -> bool:
+    """Two messages in a row, each scored below ``below`` (milder than a single message's
+    threshold), are negative together. Pass the scores of the previous message and this one."""
+    if previous is None or current is None:
         return False
-    return previous < policy.conversation_below and current < policy.conversation_below
+    return previous < below and current < below
+
+
+def sentiment_cues(findings: Iterable[MessageFinding]) -> Cues:
+    """What the sentiment model is told about a message's findings."""
+    categories = [finding.category for finding in findings]
+    return Cues(
+        negative=categories.count(NEGATIVE),
+        sensitive=SENSITIVE in categories,
+        human_request=HUMAN_REQUEST in categories,
+    )
 
 
 # --- phrase lists ---------------------------------------------------------------------------
@@ -267,26 +274,73 @@ class MessageScreen:
         found.sort(key=lambda f: (f.start, f.end, f.rule))
         return found
 
-    def check(self, text: str, policy: EscalationPolicy = DEFAULT_POLICY) -> MessageVerdict:
-        """The reasons ``text`` escalates on its own. If the check itself fails, the message
-        escalates with reason ``error`` (fail closed)."""
-        try:
-            return self._check(text, policy)
-        except Exception:  # any failure of a check must fail closed
-            finding = MessageFinding("escalation.error", ERROR, 0, len(text))
-            return MessageVerdict((ERROR,), (finding,), None)
+    def check(
+        self, text: str, policy: EscalationPolicy = DEFAULT_POLICY, previous: float | None = None
+    ) -> MessageVerdict:
+        """Both phases at once: every reason ``text`` escalates for. ``previous`` is the score
+        of the conversation's previous shopper message, if any."""
+        return self.weigh(text, self.screen(text, policy), policy, previous)
 
-    def _check(self, text: str, policy: EscalationPolicy) -> MessageVerdict:
-        findings = self.findings(text, policy)
-        categories = {finding.category for finding in findings}
-        reasons = [reason for reason in (HUMAN_REQUEST, SENSITIVE) if reason in categories]
-        sentiment: float | None = None
-        if NEGATIVE in categories:
-            sentiment = self._scorer.score(text) if self._scorer is not None else None
-            # A cue the scorer cannot weigh (too short, not Chinese) counts: 垃圾！ is anger.
-            if policy.negative and (sentiment is None or sentiment < policy.negative_below):
-                reasons.append(NEGATIVE)
-        return MessageVerdict(tuple(reasons), tuple(findings), sentiment)
+    def screen(self, text: str, policy: EscalationPolicy = DEFAULT_POLICY) -> MessageVerdict:
+        """Phase one, before the bot is asked (lexicons and rules, microseconds): a request for a
+        human or a sensitive matter. Not weighed yet: no sentiment, no negative reason. If the
+        check itself fails, the message escalates with reason ``error`` (fail closed)."""
+        try:
+            everything = self.findings(text, ALL_TRIGGERS)
+            wanted = _wanted_categories(policy)
+            findings = tuple(f for f in everything if f.category in wanted)
+            categories = {finding.category for finding in findings}
+            reasons = tuple(r for r in (HUMAN_REQUEST, SENSITIVE) if r in categories)
+            return MessageVerdict(reasons, findings, None, sentiment_cues(everything))
+        except Exception:  # any failure of a check must fail closed
+            return _failed(text)
+
+    def weigh(
+        self,
+        text: str,
+        verdict: MessageVerdict,
+        policy: EscalationPolicy = DEFAULT_POLICY,
+        previous: float | None = None,
+    ) -> MessageVerdict:
+        """Phase two, while the bot is thinking: the sentiment score, with reason ``negative``
+        when it is below ``negative_below``, or ``negative_conversation`` when nothing else
+        escalates and it and ``previous`` are both below ``conversation_below``. A message the
+        model has nothing to weigh in (no Chinese: 😡😡😡, wtf!!!) is negative when it carries a
+        negative cue. Fails closed like ``screen``."""
+        if ERROR in verdict.reasons or not (policy.negative or policy.conversation):
+            return verdict
+        try:
+            scorer = self._scorer
+            sentiment = scorer.score(text, verdict.cues) if scorer is not None else None
+            reasons = list(verdict.reasons)
+            if policy.negative:
+                if sentiment is None:
+                    negative = verdict.cues.negative > 0
+                else:
+                    negative = sentiment < self.negative_below(policy)
+                if negative:
+                    reasons.append(NEGATIVE)
+            if (
+                policy.conversation
+                and not reasons
+                and conversation_negative(previous, sentiment, self.conversation_below(policy))
+            ):
+                reasons.append(NEGATIVE_CONVERSATION)
+            return replace(verdict, reasons=tuple(reasons), sentiment=sentiment)
+        except Exception:  # any failure of a check must fail closed
+            return _failed(text)
+
+    def negative_below(self, policy: EscalationPolicy) -> float:
+        if policy.negative_below is not None:
+            return policy.negative_below
+        return self._scorer.threshold if self._scorer is not None else DEFAULT_NEGATIVE_BELOW
+
+    def conversation_below(self, policy: EscalationPolicy) -> float:
+        if policy.conversation_below is not None:
+            return policy.conversation_below
+        if self._scorer is not None:
+            return max(self._scorer.conversation_threshold, self.negative_below(policy))
+        return DEFAULT_CONVERSATION_BELOW
 
     def _found(self, text: NormalizedText, wanted: frozenset[str]) -> Iterator[MessageFinding]:
         for reason, lexicon in self._lexicons.items():
@@ -306,6 +360,12 @@ class MessageScreen:
     def _negated(self, text: str, start: int) -> bool:
         before = self._normalizer(text[max(0, start - 12) : start]).compact
         return _NEGATED.search(before) is not None
+
+
+def _failed(text: str) -> MessageVerdict:
+    return MessageVerdict(
+        (ERROR,), (MessageFinding("escalation.error", ERROR, 0, len(text)),), None
+    )
 
 
 def _wanted_categories(policy: EscalationPolicy) -> frozenset[str]:

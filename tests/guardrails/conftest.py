@@ -18,6 +18,8 @@ from guardrails import (
     default_normalizer,
     load_phrase_dir,
 )
+from guardrails.sentiment import ShopperSentiment
+from guardrails.sentiment.tables_cache import load_segmentation
 from tests.conftest import REPO
 
 
@@ -58,6 +60,12 @@ def scorer() -> SnowNLPScorer:
 
 
 @pytest.fixture(scope="session")
-def screen(scorer: SnowNLPScorer) -> MessageScreen:
-    """The shipped escalation phrase lists with the stock scorer."""
-    return MessageScreen.from_directory(lexicon_dir() / "escalation", scorer)
+def sentiment() -> ShopperSentiment:
+    """The shipped customer-service sentiment model, on the fast engine."""
+    return ShopperSentiment.load(load_segmentation())
+
+
+@pytest.fixture(scope="session")
+def screen(sentiment: ShopperSentiment) -> MessageScreen:
+    """The shipped escalation phrase lists with the shipped sentiment model."""
+    return MessageScreen.from_directory(lexicon_dir() / "escalation", sentiment)

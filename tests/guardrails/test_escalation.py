@@ -20,26 +20,33 @@ from guardrails import (
     default_normalizer,
     load_escalation_phrases,
 )
-from guardrails.escalation import NEGATIVE_BELOW, read_sections
+from guardrails.escalation import read_sections
+from guardrails.sentiment import NO_CUES, Cues
 from tests.guardrails.conftest import lexicon_dir
 
 ESCALATION = lexicon_dir() / "escalation"
 
 
 class FixedScorer:
-    """A scorer that answers one value and counts its calls."""
+    """A scorer that answers one value and records what it was told."""
+
+    threshold = 0.5
+    conversation_threshold = 0.7
 
     def __init__(self, value: float | None) -> None:
         self.value = value
-        self.calls = 0
+        self.cues: list[Cues] = []
 
-    def score(self, text: str) -> float | None:
-        self.calls += 1
+    def score(self, text: str, cues: Cues = NO_CUES) -> float | None:
+        self.cues.append(cues)
         return self.value
 
 
 class BrokenScorer:
-    def score(self, text: str) -> float | None:
+    threshold = 0.5
+    conversation_threshold = 0.7
+
+    def score(self, text: str, cues: Cues = NO_CUES) -> float | None:
         raise RuntimeError("model missing")
 
 
@@ -164,7 +171,7 @@ def test_near_misses(screen: MessageScreen, text: str) -> None:
 def test_findings_hold_spans_not_text(screen: MessageScreen) -> None:
     text = "亲，我要投诉你们，转人工"
     verdict = screen.check(text)
-    assert verdict.reasons == ("human_request", "sensitive")
+    assert verdict.reasons[:2] == ("human_request", "sensitive")  # and negative, rightly
     for finding in verdict.findings:
         assert isinstance(finding, MessageFinding)
         assert 0 <= finding.start < finding.end <= len(text)
@@ -181,21 +188,41 @@ def test_a_cue_swallows_no_request(screen: MessageScreen) -> None:
 
 
 @pytest.mark.parametrize(
-    ("score", "negative"),
-    [(0.05, True), (NEGATIVE_BELOW - 0.01, True), (NEGATIVE_BELOW, False), (0.95, False)],
+    ("score", "policy", "negative"),
+    [
+        (0.05, DEFAULT_POLICY, True),
+        (0.49, DEFAULT_POLICY, True),  # below the scorer's own threshold (0.5)
+        (0.5, DEFAULT_POLICY, False),
+        (0.95, DEFAULT_POLICY, False),
+        (0.5, EscalationPolicy(negative_below=0.6), True),  # the shop's threshold wins
+        (0.3, EscalationPolicy(negative_below=0.2), False),
+    ],
 )
-def test_the_score_vetoes_a_cue(phrases: PhraseList, score: float, negative: bool) -> None:
-    verdict = screen_with(phrases, FixedScorer(score)).check("你们到底什么时候发货")
+def test_the_score_decides(
+    phrases: PhraseList, score: float, policy: EscalationPolicy, negative: bool
+) -> None:
+    verdict = screen_with(phrases, FixedScorer(score)).check("你们到底什么时候发货", policy)
     assert ("negative" in verdict.reasons) is negative
     assert verdict.sentiment == score
 
 
-def test_no_cue_no_score(phrases: PhraseList) -> None:
-    """A message without a negative cue is never negative, and the scorer is not even asked:
-    stock snownlp scores 我想改一下收货地址 at 0.02."""
-    scorer = FixedScorer(0.0)
-    verdict = screen_with(phrases, scorer).check("我想改一下收货地址")
-    assert verdict.reasons == () and verdict.sentiment is None and scorer.calls == 0
+def test_the_scorer_is_told_the_cues(phrases: PhraseList) -> None:
+    scorer = FixedScorer(0.9)
+    screen_with(phrases, scorer).check("垃圾！气死我了，我要投诉")
+    screen_with(phrases, scorer).check("我想改一下收货地址")
+    assert scorer.cues[0].negative >= 2 and scorer.cues[0].sensitive
+    assert not scorer.cues[0].human_request
+    assert scorer.cues[1] == NO_CUES
+
+
+def test_screen_then_weigh(phrases: PhraseList) -> None:
+    """Phase one finds requests and sensitive matters without scoring; phase two scores."""
+    scorer = FixedScorer(0.1)
+    screen = screen_with(phrases, scorer)
+    first = screen.screen("你们到底什么时候发货")
+    assert first.reasons == () and first.sentiment is None and scorer.cues == []
+    second = screen.weigh("你们到底什么时候发货", first)
+    assert second.reasons == ("negative",) and second.sentiment == 0.1
 
 
 @pytest.mark.parametrize("scorer", [FixedScorer(None), None])
@@ -238,21 +265,29 @@ def test_conversation_rule_needs_the_score_even_when_negative_is_off(phrases: Ph
 @pytest.mark.parametrize(
     ("previous", "current", "policy", "expected"),
     [
-        (0.85, 0.85, DEFAULT_POLICY, True),  # two milder negatives in a row
-        (0.1, 0.1, DEFAULT_POLICY, True),
-        (None, 0.85, DEFAULT_POLICY, False),  # the previous message had no cue
-        (0.85, None, DEFAULT_POLICY, False),
-        (0.85, 0.95, DEFAULT_POLICY, False),
-        (0.95, 0.85, DEFAULT_POLICY, False),
-        (0.3, 0.3, EscalationPolicy(negative_below=0.2, conversation_below=0.4), True),
-        (0.3, 0.5, EscalationPolicy(negative_below=0.2, conversation_below=0.4), False),
-        (0.1, 0.1, EscalationPolicy(conversation=False), False),
+        (0.6, 0.6, DEFAULT_POLICY, True),  # two milder negatives in a row (below 0.7)
+        (None, 0.6, DEFAULT_POLICY, False),  # nothing to weigh in the previous message
+        (0.6, 0.75, DEFAULT_POLICY, False),
+        (0.75, 0.6, DEFAULT_POLICY, False),
+        (0.3, 0.55, EscalationPolicy(negative_below=0.2, conversation_below=0.6), True),
+        (0.3, 0.65, EscalationPolicy(negative_below=0.2, conversation_below=0.6), False),
+        (0.6, 0.6, EscalationPolicy(conversation=False), False),
     ],
 )
-def test_conversation_negative(
-    previous: float | None, current: float | None, policy: EscalationPolicy, expected: bool
+def test_conversation_rule(
+    phrases: PhraseList,
+    previous: float | None,
+    current: float,
+    policy: EscalationPolicy,
+    expected: bool,
 ) -> None:
-    assert conversation_negative(previous, current, policy) is expected
+    verdict = screen_with(phrases, FixedScorer(current)).check("发货了吗", policy, previous)
+    assert verdict.reasons == (("negative_conversation",) if expected else ())
+
+
+def test_conversation_negative() -> None:
+    assert conversation_negative(0.5, 0.5, 0.6) and not conversation_negative(0.5, 0.6, 0.6)
+    assert not conversation_negative(None, 0.1, 0.6) and not conversation_negative(0.1, None, 0.6)
 
 
 @pytest.mark.parametrize(
