@@ -15,6 +15,7 @@ from .config import ConfigHolder, LoadedConfig
 from .crypto import PhoneCipher
 from .errors import ConfigError
 from .handoff import BackgroundTasks, ConversationEvents, HandoffService, WebhookNotifier
+from .looplag import LoopLagMonitor
 from .messages import MessageService
 from .middleware import error_middleware
 from .privacy import PrivacyService
@@ -91,10 +92,21 @@ def create_app(
         except TimeoutError:
             pass  # wait_for has cancelled it
 
+    async def loop_lag_ctx(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        monitor = LoopLagMonitor(settings.loop_lag_report_s)
+        task = asyncio.get_running_loop().create_task(monitor.run(stop))
+        yield
+        stop.set()
+        await task
+        monitor.report()
+
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(upstream_ctx)
     if settings.handoff_sweep_interval_s > 0:
         app.cleanup_ctx.append(sweeper_ctx)
+    if settings.loop_lag_report_s > 0:
+        app.cleanup_ctx.append(loop_lag_ctx)
     setup_routes(app)
     return app
 

@@ -28,7 +28,9 @@ from guardrails import (
     read_phrases,
 )
 from guardrails.escalation import EscalationPolicy, MessageScreen
-from guardrails.sentiment import SentimentScorer, SnowNLPScorer
+from guardrails.sentiment import SentimentScorer, ShopperSentiment
+from guardrails.sentiment.segment import SegmentationModelError
+from guardrails.sentiment.tables_cache import load_segmentation
 
 from .checks import AnswerReview, MessageReview
 from .errors import ConfigError
@@ -144,14 +146,22 @@ class GuardrailsAnswerCheck:
 
 
 @functools.cache
-def shared_scorer() -> SentimentScorer:
-    """snownlp, loaded once per process (seconds and a few hundred MB: never per reload)."""
-    return SnowNLPScorer()
+def shared_scorer(model_cache: Path | None = None) -> SentimentScorer:
+    """The customer-service sentiment model, loaded once per process, never per reload: about
+    40 MB and 0.1 s from the segmentation tables cached in ``model_cache`` (built there first,
+    in a child process, if they are missing; ``cs-gateway models`` builds them ahead of time)."""
+    try:
+        return ShopperSentiment.load(load_segmentation(model_cache))
+    except (OSError, SegmentationModelError, ValueError) as exc:
+        raise ConfigError(f"sentiment model: {exc}") from exc
 
 
-def compile_screen(config_dir: Path, shops: Mapping[str, ShopConfig]) -> MessageScreen:
+def compile_screen(
+    config_dir: Path, shops: Mapping[str, ShopConfig], model_cache: Path | None = None
+) -> MessageScreen:
     """The shopper-message screen; the sentiment model only when a shop uses it."""
-    scorer = shared_scorer() if any(s.escalation.negative for s in shops.values()) else None
+    uses_sentiment = any(s.escalation.negative or s.escalation.conversation for s in shops.values())
+    scorer = shared_scorer(model_cache) if uses_sentiment else None
     try:
         return MessageScreen.from_directory(config_dir / LEXICONS_DIR / "escalation", scorer)
     except LexiconError as exc:
@@ -176,6 +186,16 @@ class ScreenMessageCheck:
     def __init__(self, current: Callable[[], MessageScreen]) -> None:
         self._current = current
 
-    def review_message(self, shop: ShopConfig, text: str) -> MessageReview:
-        verdict = self._current().check(text, escalation_policy(shop))
-        return MessageReview(verdict.reasons, verdict.sentiment, tuple(verdict.rules))
+    def screen_message(self, shop: ShopConfig, text: str) -> MessageReview:
+        verdict = self._current().screen(text, escalation_policy(shop))
+        return MessageReview(verdict.reasons, verdict.sentiment, tuple(verdict.rules), verdict)
+
+    def weigh_message(
+        self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
+    ) -> MessageReview:
+        screen, policy = self._current(), escalation_policy(shop)
+        if review.verdict is None:  # screened elsewhere: screen again
+            verdict = screen.check(text, policy, previous)
+        else:
+            verdict = screen.weigh(text, review.verdict, policy, previous)
+        return MessageReview(verdict.reasons, verdict.sentiment, tuple(verdict.rules), verdict)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from guardrails import Action
+from guardrails import Action, MessageVerdict
 
 from .shops import ShopConfig
 
@@ -30,12 +30,14 @@ class AnswerReview:
 
 @dataclass(frozen=True, slots=True)
 class MessageReview:
-    """Whether a shopper message should go to a human on its own, and why; ``sentiment`` is the
-    message's score when it was scored (kept for the next message's conversation rule)."""
+    """Whether a shopper message should go to a human, and why; ``sentiment`` is the message's
+    score once it is weighed (kept for the next message's conversation rule); ``verdict`` is the
+    screen's, for the second phase."""
 
     escalate_reasons: Sequence[str] = field(default_factory=tuple)
     sentiment: float | None = None
     rules: Sequence[str] = field(default_factory=tuple)
+    verdict: MessageVerdict | None = None
 
 
 class AnswerCheck(Protocol):
@@ -43,7 +45,15 @@ class AnswerCheck(Protocol):
 
 
 class MessageCheck(Protocol):
-    def review_message(self, shop: ShopConfig, text: str) -> MessageReview: ...
+    """Two phases: ``screen_message`` before the bot is asked (a request for a human, a
+    sensitive matter: microseconds), ``weigh_message`` while the bot is thinking (sentiment, and
+    the conversation rule with the previous message's score)."""
+
+    def screen_message(self, shop: ShopConfig, text: str) -> MessageReview: ...
+
+    def weigh_message(
+        self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
+    ) -> MessageReview: ...
 
 
 class PassThrough:
@@ -52,5 +62,10 @@ class PassThrough:
     def review_answer(self, shop: ShopConfig, text: str) -> AnswerReview:
         return AnswerReview(Action.ALLOW, text)
 
-    def review_message(self, shop: ShopConfig, text: str) -> MessageReview:
+    def screen_message(self, shop: ShopConfig, text: str) -> MessageReview:
         return MessageReview()
+
+    def weigh_message(
+        self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
+    ) -> MessageReview:
+        return review

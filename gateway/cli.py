@@ -15,6 +15,10 @@ from pathlib import Path
 
 from aiohttp import web
 
+from guardrails.sentiment import ShopperSentiment
+from guardrails.sentiment.segment import SegmentationModelError
+from guardrails.sentiment.tables_cache import ensure_tables, load_segmentation
+
 from .app import create_app
 from .appkeys import CONFIG
 from .audit import (
@@ -69,6 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw a progress bar on stderr (default: when it is a terminal)",
     )
     progress.add_argument("--no-progress", dest="progress", action="store_false")
+
+    models = commands.add_parser(
+        "models",
+        help="build the sentiment model's cached tables ahead of time",
+        description="Builds the segmentation tables from the installed snownlp model (about "
+        "10 s, once) into the model cache, loads the sentiment model from them and prints where "
+        "they are. The gateway builds them itself on first start when they are missing.",
+    )
+    models.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="default: GATEWAY_MODEL_CACHE_DIR, else gateway.yaml, else ~/.cache/cs-gateway",
+    )
+    models.add_argument("--config", type=Path, default=Path("config"))
     return parser
 
 
@@ -109,9 +127,23 @@ def run_audit(args: argparse.Namespace) -> int:
     return 1 if blocking(audited) else 0
 
 
+def build_models(args: argparse.Namespace) -> int:
+    try:
+        cache_dir = args.cache_dir or load_settings(args.config).model_cache_dir
+        path = ensure_tables(cache_dir)
+        model = ShopperSentiment.load(load_segmentation(cache_dir))
+    except (ConfigError, OSError, SegmentationModelError, ValueError) as exc:
+        message = exc.message if isinstance(exc, ConfigError) else str(exc)
+        print(f"cs-gateway models: {message}", file=sys.stderr)
+        return 2
+    print(f"segmentation tables: {path}")
+    print(f"sentiment threshold: {model.threshold:.2f} (scores below it escalate)")
+    return 0
+
+
 async def serve(settings: GatewaySettings, config_dir: Path) -> None:
     environ = process_environ()
-    config = load_config(config_dir, environ)
+    config = load_config(config_dir, environ, settings.model_cache_dir)
     app = create_app(settings, config, environ)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
@@ -184,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "audit":
         return run_audit(args)
+    if args.command == "models":
+        return build_models(args)
     if args.command == "serve":
         try:
             settings = load_settings(

@@ -32,14 +32,16 @@ class LoadedConfig:
     loaded_at: float
 
 
-def load_config(config_dir: Path, environ: Mapping[str, str]) -> LoadedConfig:
+def load_config(
+    config_dir: Path, environ: Mapping[str, str], model_cache: Path | None = None
+) -> LoadedConfig:
     """Read and validate the shop files and compile each shop's guardrails. Blocking (lexicon
     automata take a noticeable time to build): call it off the event loop once serving."""
     shops = load_shops(config_dir / "shops", environ)
     return LoadedConfig(
         shops=shops,
         guardrails=compile_guardrails(config_dir, shops.shops),
-        screen=compile_screen(config_dir, shops.shops),
+        screen=compile_screen(config_dir, shops.shops, model_cache),
         source=config_dir,
         loaded_at=time.time(),
     )
@@ -71,7 +73,11 @@ class ConfigHolder:
             loop = asyncio.get_running_loop()
             try:
                 fresh = await loop.run_in_executor(
-                    None, load_config, self._current.source, self._environ
+                    None,
+                    load_config,
+                    self._current.source,
+                    self._environ,
+                    self._settings.model_cache_dir,
                 )
             except ConfigError as exc:
                 event(log, "config.reload_refused", logging.ERROR, error=exc.message)

@@ -7,6 +7,7 @@ if the conversation still belongs to the bot (compare-and-append on the ownershi
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import secrets
@@ -18,12 +19,10 @@ from typing import Any, Literal
 import orjson
 
 from guardrails import Action
-from guardrails.escalation import conversation_negative
 from guardrails.similarity import Fingerprint, similar_enough
 from guardrails.similarity import fingerprint as answer_fingerprint
 
-from .checking import escalation_policy
-from .checks import AnswerCheck, MessageCheck
+from .checks import AnswerCheck, MessageCheck, MessageReview
 from .handoff import ConversationEvents, new_ticket_id
 from .logging import conversation_ref, event, text_hash
 from .shops import ShopConfig
@@ -163,17 +162,14 @@ class MessageService:
             )
             return outcome
 
-        review = self._message_check.review_message(shop, message.text)
-        reasons = list(review.escalate_reasons)
-        if not reasons and conversation_negative(
-            written.last_sentiment, review.sentiment, escalation_policy(shop)
-        ):
-            reasons.append("negative_conversation")
-        if review.rules:
-            decision["message_rules"] = list(review.rules)
-        if reasons:
-            decision["reasons"] = reasons
-            return await self._to_human(shop, message, reasons, [], review.sentiment)
+        screened = self._message_check.screen_message(shop, message.text)
+        if screened.escalate_reasons:
+            # A request for a human or a sensitive matter: the bot is not asked. The message is
+            # weighed all the same, so that the ticket carries the shopper's sentiment.
+            review = self._message_check.weigh_message(
+                shop, message.text, screened, written.last_sentiment
+            )
+            return await self._message_escalates(shop, message, review, decision)
 
         request = BotRequest(
             shop.shop_id,
@@ -182,8 +178,28 @@ class MessageService:
             message.message_id,
             message.text,
         )
+        # Sentiment is never on the critical path of a clean answer: the request to the bot goes
+        # out first, the message is weighed while the bot thinks, and the two meet here.
+        asking = asyncio.create_task(self._bot.ask(shop.upstream, request))
         try:
-            answer = await self._bot.ask(shop.upstream, request)
+            await asyncio.sleep(0)  # let the request get under way
+            review = self._message_check.weigh_message(
+                shop, message.text, screened, written.last_sentiment
+            )
+        except BaseException:
+            asking.cancel()
+            raise
+        if review.escalate_reasons:
+            # Negative enough for a person: the bot's answer would not be sent, so it is not
+            # waited for.
+            await _abandon(asking)
+            return await self._message_escalates(shop, message, review, decision)
+        if review.sentiment is not None:
+            decision["sentiment"] = round(review.sentiment, 3)
+        if review.rules:
+            decision["message_rules"] = list(review.rules)
+        try:
+            answer = await asking
         except UpstreamError as exc:
             decision.update(
                 upstream_status=exc.status,
@@ -244,6 +260,21 @@ class MessageService:
             decision["dropped_reply"] = True
         return sent if delivered else dropped
 
+    async def _message_escalates(
+        self,
+        shop: ShopConfig,
+        message: ShopperMessage,
+        review: MessageReview,
+        decision: dict[str, Any],
+    ) -> MessageOutcome:
+        reasons = list(review.escalate_reasons)
+        decision["reasons"] = reasons
+        if review.rules:
+            decision["message_rules"] = list(review.rules)
+        if review.sentiment is not None:
+            decision["sentiment"] = round(review.sentiment, 3)
+        return await self._to_human(shop, message, reasons, [], review.sentiment)
+
     @staticmethod
     def _repeats(shop: ShopConfig, fingerprint: str, previous: Sequence[str]) -> bool:
         needed = shop.escalation.repeated_answers
@@ -303,3 +334,12 @@ class MessageService:
         findings: list[dict[str, Any]],
     ) -> MessageOutcome:
         return MessageOutcome(message.conversation_id, message.message_id, route, reply, findings)
+
+
+async def _abandon(task: asyncio.Task[Any]) -> None:
+    """Cancel a task whose result is no longer wanted and wait until it is gone; whatever it
+    raised on its way out is dropped (the shopper is already on the way to a person)."""
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it as lost

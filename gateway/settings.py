@@ -50,6 +50,12 @@ class GatewaySettings(BaseSettings):
     # Base64 of 32 random bytes: the AES-256-GCM key for shoppers' real numbers behind privacy
     # numbers. Required as soon as a shop configures privacy numbers.
     privacy_key: SecretStr | None = None
+    # Where the sentiment model's segmentation tables are cached (built there on first start if
+    # missing; `cs-gateway models` builds them ahead of time). None: ~/.cache/cs-gateway.
+    model_cache_dir: Path | None = None
+    # Every this many seconds, log loop.lag: how long ready callbacks waited for the event loop
+    # (p50/p99/max). 0 turns the monitor off.
+    loop_lag_report_s: float = Field(60.0, ge=0, le=3600)
 
     @field_validator("store_url")
     @classmethod

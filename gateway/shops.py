@@ -134,11 +134,11 @@ class EscalationConfig(_Strict):
     human_request: bool = True
     sensitive: bool = True
     negative: bool = True
-    # A message with a negative cue escalates unless the sentiment model scores it at or above
-    # this; two such messages in a row escalate below conversation_below.
-    negative_below: float = Field(0.8, ge=0, le=1)
+    # A message the sentiment model scores below negative_below (0..1, low is negative) escalates;
+    # two in a row below conversation_below do. Unset: the model's calibrated thresholds.
+    negative_below: float | None = Field(None, ge=0, le=1)
     conversation: bool = True
-    conversation_below: float = Field(0.9, ge=0, le=1)
+    conversation_below: float | None = Field(None, ge=0, le=1)
     # The n-th time the bot gives the same (or a near-identical) answer it is not sent and a
     # human takes over; 2 = the second identical answer escalates. 0 turns repeat detection off.
     repeated_answers: int = Field(2, ge=0, le=20)
@@ -146,6 +146,13 @@ class EscalationConfig(_Strict):
     queue_timeout_s: float = Field(600, ge=1, le=7 * 24 * 3600)
     agent_idle_timeout_s: float = Field(300, ge=1, le=24 * 3600)
     webhook: WebhookConfig | None = None
+
+    @model_validator(mode="after")
+    def _conversation_is_milder(self) -> EscalationConfig:
+        below, conversation = self.negative_below, self.conversation_below
+        if below is not None and conversation is not None and conversation < below:
+            raise ValueError("conversation_below must not be below negative_below")
+        return self
 
 
 def _mobile(value: object) -> object:

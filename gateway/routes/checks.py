@@ -44,13 +44,15 @@ async def check(request: web.Request) -> web.Response:
                 ],
             }
         )
-    message = checks.message.review_message(shop, text)
+    screened = checks.message.screen_message(shop, text)
+    message = checks.message.weigh_message(shop, text, screened, None)
     reasons = list(message.escalate_reasons)
     return json_response(
         {
             "action": "escalate" if reasons else "allow",
             "text": shop.replies.holding if reasons else text,
             "reasons": reasons,
+            "sentiment": message.sentiment,
             "findings": [],
         }
     )

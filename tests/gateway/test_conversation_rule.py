@@ -6,26 +6,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gateway.appkeys import MESSAGES
-from gateway.checks import MessageReview
-from gateway.shops import ShopConfig
+from gateway.checking import ScreenMessageCheck
+from guardrails import MessageScreen, PhraseList
+from guardrails.sentiment import NO_CUES, Cues
 from tests.gateway.conftest import FakeBot, Gateway
 
 
 class ScriptedScores:
-    """A message check that escalates nothing by itself and gives the scores it is handed."""
+    """A scorer that gives the scores it is handed, one per message."""
+
+    threshold = 0.8
+    conversation_threshold = 0.9
 
     def __init__(self, scores: Iterator[float | None]) -> None:
         self._scores = scores
 
-    def review_message(self, shop: ShopConfig, text: str) -> MessageReview:
-        return MessageReview((), next(self._scores))
+    def score(self, text: str, cues: Cues = NO_CUES) -> float | None:
+        return next(self._scores)
 
 
 async def test_two_negative_messages_in_a_row_escalate(gateway: Gateway, fake_bot: FakeBot) -> None:
-    # 0.85 is above negative_below (0.8): alone it does not escalate; twice in a row, below
-    # conversation_below (0.9), it does. A neutral message in between breaks the run.
-    scores = iter([0.85, None, 0.85, 0.85])
-    gateway.app[MESSAGES]._message_check = ScriptedScores(scores)  # type: ignore[attr-defined]
+    # 0.85 is above the threshold (0.8): alone it does not escalate; twice in a row, below the
+    # conversation threshold (0.9), it does. A message with nothing to weigh breaks the run.
+    screen = MessageScreen(PhraseList({}, ()), ScriptedScores(iter([0.85, None, 0.85, 0.85])))
+    gateway.app[MESSAGES]._message_check = ScreenMessageCheck(lambda: screen)  # type: ignore[attr-defined]
     answers = ["亲，订单已发货", "退款会原路退回", "尺码表在详情页", "发票会随包裹寄出"]
     routes = []
     for index in range(4):
