@@ -50,16 +50,19 @@ async def _worker(
     latencies: list[float],
     counters: list[int],
     texts: list[str],
+    fresh_conversations: bool,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     sent = 0
     try:
         while time.perf_counter() < deadline:
+            conversation = sent if fresh_conversations else sent % 50
             body = json.dumps(
                 {
-                    "conversation_id": f"{run}-w{index}-c{sent % 50}",
+                    "conversation_id": f"{run}-w{index}-c{conversation}",
                     "shopper_id": f"u{index}",
-                    "text": texts[sent % len(texts)],
+                    # Workers start at different places: no two send the same text at once.
+                    "text": texts[(sent + index * 7919) % len(texts)],
                 },
                 ensure_ascii=False,
             ).encode()
@@ -94,6 +97,7 @@ async def run_load(
     concurrency: int,
     seconds: float,
     texts: list[str],
+    fresh_conversations: bool = False,
 ) -> LoadResult:
     latencies: list[float] = []
     counters = [0, 0]
@@ -104,7 +108,19 @@ async def run_load(
     deadline = started + seconds
     await asyncio.gather(
         *(
-            _worker(run, i, host, port, path, key, deadline, latencies, counters, texts)
+            _worker(
+                run,
+                i,
+                host,
+                port,
+                path,
+                key,
+                deadline,
+                latencies,
+                counters,
+                texts,
+                fresh_conversations,
+            )
             for i in range(concurrency)
         )
     )
