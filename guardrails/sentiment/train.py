@@ -1,6 +1,9 @@
 """Retrain the customer-service sentiment model from the labelled shopper messages.
 
-    python -m guardrails.sentiment.train [--out guardrails/sentiment/model] DATA.jsonl ...
+    python -m guardrails.sentiment.train [--out guardrails/sentiment/model] [DATA.jsonl ...]
+
+Without DATA it reads every tests/data/shopper_messages_*.jsonl, which is how the shipped model
+was made (tests/guardrails/test_sentiment_model.py retrains it and compares).
 
 Only rows with ``"split": "train"`` are read; held-out rows never reach the model or its
 threshold. A message is "neg" when its sentiment is negative with strength moderate or strong
@@ -45,6 +48,11 @@ from .model import (
 FOLDS = 5
 REPO = Path(__file__).resolve().parents[2]
 LEXICONS = REPO / "config" / "lexicons" / "escalation"
+DATA = REPO / "tests" / "data"
+
+
+def default_data() -> list[Path]:
+    return sorted(DATA.glob("shopper_messages_*.jsonl"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +186,11 @@ def best_threshold(predictions: Sequence[tuple[float, bool]]) -> tuple[float, fl
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("data", nargs="+", type=Path, help="labelled shopper messages (JSONL)")
+    parser.add_argument("data", nargs="*", type=Path, help="labelled shopper messages (JSONL)")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--lexicons", type=Path, default=LEXICONS)
     args = parser.parse_args(argv)
-    calibration = train(args.data, args.out, args.lexicons)
+    calibration = train(args.data or default_data(), args.out, args.lexicons)
     print(json.dumps(calibration.trained_on, ensure_ascii=False))
     for name, weight in zip(calibration.features, calibration.weights, strict=True):
         print(f"{name:>16} {weight:+.3f}")
