@@ -6,6 +6,7 @@ runs with the rest of config loading: before the server starts, and off the even
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -190,12 +191,21 @@ class ScreenMessageCheck:
         verdict = self._current().screen(text, escalation_policy(shop))
         return MessageReview(verdict.reasons, verdict.sentiment, tuple(verdict.rules), verdict)
 
-    def weigh_message(
+    async def weigh_message(
         self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
     ) -> MessageReview:
         screen, policy = self._current(), escalation_policy(shop)
-        if review.verdict is None:  # screened elsewhere: screen again
-            verdict = screen.check(text, policy, previous)
-        else:
-            verdict = screen.weigh(text, review.verdict, policy, previous)
+        verdict = review.verdict
+        if verdict is None:  # screened elsewhere: screen again
+            verdict = screen.screen(text, policy)
+        # One run of Han characters is decoded per step (~12 µs a character); between steps
+        # the loop serves everything else, so a long message never stalls it.
+        steps = screen.weigh_steps(text, verdict, policy, previous)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                verdict = done.value
+                break
+            await asyncio.sleep(0)
         return MessageReview(verdict.reasons, verdict.sentiment, tuple(verdict.rules), verdict)

@@ -47,11 +47,12 @@ class AnswerCheck(Protocol):
 class MessageCheck(Protocol):
     """Two phases: ``screen_message`` before the bot is asked (a request for a human, a
     sensitive matter: microseconds), ``weigh_message`` while the bot is thinking (sentiment, and
-    the conversation rule with the previous message's score)."""
+    the conversation rule with the previous message's score). ``weigh_message`` is a coroutine so
+    that scoring can give the event loop back between its pieces."""
 
     def screen_message(self, shop: ShopConfig, text: str) -> MessageReview: ...
 
-    def weigh_message(
+    async def weigh_message(
         self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
     ) -> MessageReview: ...
 
@@ -65,7 +66,7 @@ class PassThrough:
     def screen_message(self, shop: ShopConfig, text: str) -> MessageReview:
         return MessageReview()
 
-    def weigh_message(
+    async def weigh_message(
         self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
     ) -> MessageReview:
         return review

@@ -166,7 +166,7 @@ class MessageService:
         if screened.escalate_reasons:
             # A request for a human or a sensitive matter: the bot is not asked. The message is
             # weighed all the same, so that the ticket carries the shopper's sentiment.
-            review = self._message_check.weigh_message(
+            review = await self._message_check.weigh_message(
                 shop, message.text, screened, written.last_sentiment
             )
             return await self._message_escalates(shop, message, review, decision)
@@ -183,7 +183,7 @@ class MessageService:
         asking = asyncio.create_task(self._bot.ask(shop.upstream, request))
         try:
             await asyncio.sleep(0)  # let the request get under way
-            review = self._message_check.weigh_message(
+            review = await self._message_check.weigh_message(
                 shop, message.text, screened, written.last_sentiment
             )
         except BaseException:

@@ -22,7 +22,7 @@ a verdict can be logged as it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -307,11 +307,29 @@ class MessageScreen:
         escalates and it and ``previous`` are both below ``conversation_below``. A message the
         model has nothing to weigh in (no Chinese: 😡😡😡, wtf!!!) is negative when it carries a
         negative cue. Fails closed like ``screen``."""
+        steps = self.weigh_steps(text, verdict, policy, previous)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+
+    def weigh_steps(
+        self,
+        text: str,
+        verdict: MessageVerdict,
+        policy: EscalationPolicy = DEFAULT_POLICY,
+        previous: float | None = None,
+    ) -> Generator[None, None, MessageVerdict]:
+        """``weigh`` in pieces (the scorer's ``score_steps``): an event loop runs other
+        callbacks between two ``next`` calls. The return value is ``weigh``'s verdict."""
         if ERROR in verdict.reasons or not (policy.negative or policy.conversation):
             return verdict
         try:
             scorer = self._scorer
-            sentiment = scorer.score(text, verdict.cues) if scorer is not None else None
+            sentiment = None
+            if scorer is not None:
+                sentiment = yield from scorer.score_steps(text, verdict.cues)
             reasons = list(verdict.reasons)
             if policy.negative:
                 if sentiment is None:

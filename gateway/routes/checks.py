@@ -45,7 +45,7 @@ async def check(request: web.Request) -> web.Response:
             }
         )
     screened = checks.message.screen_message(shop, text)
-    message = checks.message.weigh_message(shop, text, screened, None)
+    message = await checks.message.weigh_message(shop, text, screened, None)
     reasons = list(message.escalate_reasons)
     return json_response(
         {

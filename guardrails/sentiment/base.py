@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,3 +34,20 @@ class SentimentScorer(Protocol):
         ...
 
     def score(self, text: str, cues: Cues = NO_CUES) -> float | None: ...
+
+    def score_steps(self, text: str, cues: Cues = NO_CUES) -> Generator[None, None, float | None]:
+        """``score`` in pieces: each ``next`` does a bounded part of the work (one run of Han
+        characters), so a caller on an event loop can let other callbacks run in between. The
+        generator's return value is ``score(text, cues)``. A scorer that cannot split its work
+        does it all in the first step."""
+        ...
+
+
+def whole_score(scorer: SentimentScorer, text: str, cues: Cues = NO_CUES) -> float | None:
+    """Runs ``score_steps`` to the end, in one go."""
+    steps = scorer.score_steps(text, cues)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 from ..normalize import NormalizedText, Normalizer, default_normalizer
@@ -123,10 +123,12 @@ class ShopperSentiment:
         normalizer: Normalizer | None = None,
         *,
         cache_size: int = CACHE_SIZE,
+        warm_steps: Callable[[str], Iterator[None]] | None = None,
     ) -> None:
         if calibration.features != FEATURES:
             raise ValueError(f"calibration has features {calibration.features}, not {FEATURES}")
         self._positive = positive
+        self._warm_steps = warm_steps
         self.calibration = calibration
         self._normalizer = normalizer or default_normalizer()
         self._cached = functools.lru_cache(maxsize=cache_size)(self._score_prepared)
@@ -148,7 +150,13 @@ class ShopperSentiment:
             return bayes.positive(known_once(words, bayes.vocabulary))
 
         calibration = Calibration.load(model_dir / CALIBRATION_FILE)
-        return cls(positive, calibration, normalizer, cache_size=cache_size)
+        return cls(
+            positive,
+            calibration,
+            normalizer,
+            cache_size=cache_size,
+            warm_steps=segmentation.warm_steps,
+        )
 
     @property
     def threshold(self) -> float:
@@ -170,6 +178,17 @@ class ShopperSentiment:
     def score_normalized(self, normalized: NormalizedText, cues: Cues = NO_CUES) -> float | None:
         try:
             return self._cached(prepare(normalized), cues)
+        except Exception:  # a scorer never raises: None is its neutral answer
+            return None
+
+    def score_steps(self, text: str, cues: Cues = NO_CUES) -> Generator[None, None, float | None]:
+        """``score`` with a pause after each run of Han characters is decoded (the costly part,
+        ~12 µs a character), so a long message never holds an event loop for its whole cost."""
+        try:
+            prepared = prepare(self._normalizer(text))
+            if self._warm_steps is not None and has_chinese(prepared):
+                yield from self._warm_steps(prepared)
+            return self._cached(prepared, cues)
         except Exception:  # a scorer never raises: None is its neutral answer
             return None
 

@@ -200,6 +200,7 @@ class SegmentationModel:
         在吗, 什么时候发货); 0 turns the cache off."""
         self._tables = tables
         self._run_words: Callable[[str], tuple[str, ...]] = self._segment_run_tuple
+        self._caches_runs = cache_size > 0
         if cache_size:
             self._run_words = functools.lru_cache(maxsize=cache_size)(self._segment_run_tuple)
         self._radix = tables.radix
@@ -229,6 +230,15 @@ class SegmentationModel:
             else:
                 words.extend(piece.split())
         return words
+
+    def warm_steps(self, text: str) -> Iterator[None]:
+        """Decodes the Han runs of ``text`` into the run cache, one run per step, so that a
+        following ``words(text)`` only reads the cache. Nothing to do without a cache."""
+        if not self._caches_runs:
+            return
+        for piece in HAN_RUN.findall(text):
+            self._run_words(piece)
+            yield
 
     def _segment_run_tuple(self, run: str) -> tuple[str, ...]:
         return tuple(self.segment_run(run))

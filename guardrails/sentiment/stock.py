@@ -14,7 +14,7 @@ import functools
 import importlib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 from ..normalize import Normalizer, default_normalizer
 from .base import NO_CUES, Cues
@@ -62,6 +62,11 @@ class SnowNLPScorer:
             return self._cached(shadow)
         except Exception:  # a scorer never raises: None is its neutral answer
             return None
+
+    def score_steps(self, text: str, cues: Cues = NO_CUES) -> Generator[None, None, float | None]:
+        """snownlp's decoder cannot be paused: all of it in one step."""
+        return self.score(text, cues)
+        yield  # a generator, with no pause
 
     def cache_info(self) -> functools._CacheInfo:
         return self._cached.cache_info()

@@ -3,7 +3,7 @@ keeps each message's score in the conversation and applies the rule to the next 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from gateway.appkeys import MESSAGES
 from gateway.checking import ScreenMessageCheck
@@ -23,6 +23,10 @@ class ScriptedScores:
 
     def score(self, text: str, cues: Cues = NO_CUES) -> float | None:
         return next(self._scores)
+
+    def score_steps(self, text: str, cues: Cues = NO_CUES) -> Generator[None, None, float | None]:
+        yield  # one pause, as a real scorer makes between runs
+        return self.score(text, cues)
 
 
 async def test_two_negative_messages_in_a_row_escalate(gateway: Gateway, fake_bot: FakeBot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,10 @@ class FixedScorer:
         self.cues.append(cues)
         return self.value
 
+    def score_steps(self, text: str, cues: Cues = NO_CUES) -> Generator[None, None, float | None]:
+        yield  # one pause, as a real scorer makes between runs
+        return self.score(text, cues)
+
 
 class BrokenScorer:
     threshold = 0.5
@@ -48,6 +53,10 @@ class BrokenScorer:
 
     def score(self, text: str, cues: Cues = NO_CUES) -> float | None:
         raise RuntimeError("model missing")
+
+    def score_steps(self, text: str, cues: Cues = NO_CUES) -> Generator[None, None, float | None]:
+        yield  # one pause, as a real scorer makes between runs
+        return self.score(text, cues)
 
 
 @pytest.fixture(scope="module")
