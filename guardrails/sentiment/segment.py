@@ -40,6 +40,7 @@ TAGS = ("b", "m", "e", "s")
 BOS = 4  # the begin-of-sentence pseudo tag; its character is snownlp's '' (id 0 here)
 _TAG_INDEX = {"b": 0, "m": 1, "e": 2, "s": 3, "BOS": BOS}
 _NEG_INF = float("-inf")
+_NO_EXTRA: dict[int, dict[int, float]] = {}  # a shared "no entry" result: never mutated
 
 # snownlp segments runs of these characters with the model; everything else is split on spaces.
 HAN_RUN = re.compile("([\u4e00-\u9fa5]+)")
@@ -195,12 +196,23 @@ def build_tables(model_file: Path) -> Tables:
 class SegmentationModel:
     """Splits text into words as ``snownlp.seg.seg`` does. Immutable; safe to share."""
 
-    def __init__(self, tables: Tables, *, cache_size: int = 8192) -> None:
+    def __init__(
+        self, tables: Tables, *, cache_size: int = 8192, ngram_cache_size: int = 16384
+    ) -> None:
         """``cache_size`` runs of Han characters keep their words (shoppers repeat themselves:
         在吗, 什么时候发货); 0 turns the cache off."""
         self._tables = tables
         self._run_words: Callable[[str], tuple[str, ...]] = self._segment_run_tuple
         self._caches_runs = cache_size > 0
+        # Character pairs and triples recur across messages far more than whole runs do: their
+        # table entries, looked up by bisection and unpacked, are memoised (a few MB at most).
+        self._pair_of = self._pair_of_uncached
+        self._triple_terms = self._triple_terms_of
+        if ngram_cache_size:
+            self._pair_of = functools.lru_cache(maxsize=ngram_cache_size)(self._pair_of_uncached)
+            self._triple_terms = functools.lru_cache(maxsize=ngram_cache_size)(
+                self._triple_terms_of
+            )
         if cache_size:
             self._run_words = functools.lru_cache(maxsize=cache_size)(self._segment_run_tuple)
         self._radix = tables.radix
@@ -213,6 +225,9 @@ class SegmentationModel:
         self._log_unigram = [
             tuple(math.log(value) if value else _NEG_INF for value in row) for row in self._unigram
         ]
+        # The same, repeated for every previous tag: indexed by state t1·5+s (s 4 is unused).
+        self._unigram_by_state = [(*row, 0.0) * 5 for row in self._unigram]
+        self._log_unigram_by_state = [(*row, _NEG_INF) * 5 for row in self._log_unigram]
 
     @property
     def tables(self) -> Tables:
@@ -268,7 +283,7 @@ class SegmentationModel:
         never seen it copies the last state's score instead, which means the highest.
         """
         radix = self._radix
-        unigram, log_unigram = self._unigram, self._log_unigram
+        pair_of, triple_terms = self._pair_of, self._triple_terms
         ids = self._ids
         scores = [_NEG_INF] * 25
         scores[BOS * 5 + BOS] = 0.0
@@ -289,22 +304,10 @@ class SegmentationModel:
                         new_scores[t1 * 5 + s] = value
                         backs[t1 * 5 + s] = last
             else:
-                uni = unigram[cid]
-                base = log_unigram[cid]
-                pair = self._entries(id1, cid, True) if id1 >= 0 else None
-                sums: dict[int, float] = {}
-                if pair is not None:
-                    codes, values = pair
-                    for code, value in zip(codes, values, strict=True):
-                        sums[code] = uni[code % 5] + value
-                triple = None
-                if pair is not None and id0 >= 0:
-                    triple = self._entries(id0 * radix + id1, cid, False)
-                extra: dict[int, dict[int, float]] = {}
-                if triple is not None:
-                    codes, values = triple
-                    for code, value in zip(codes, values, strict=True):
-                        extra.setdefault(code % 25, {})[code // 25] = value
+                found, totals, lps = pair_of(id1 if id1 >= 0 else -1, cid)
+                extra = _NO_EXTRA
+                if found and id0 >= 0:
+                    extra = triple_terms(id0 * radix + id1, cid)
                 for t1 in previous_tags:
                     best_t0 = earlier_tags[0]
                     best = scores[best_t0 * 5 + t1]
@@ -312,15 +315,9 @@ class SegmentationModel:
                         value = scores[t0 * 5 + t1]
                         if value > best:
                             best, best_t0 = value, t0
-                    for s in range(4):
-                        state = t1 * 5 + s
-                        total = sums.get(state)
-                        if total is None:
-                            total = uni[s]
-                            lp = base[s]
-                        else:
-                            lp = log(total) if total else _NEG_INF
-                        terms = extra.get(state)
+                    for state in range(t1 * 5, t1 * 5 + 4):
+                        lp = lps[state]
+                        terms = extra.get(state) if extra else None
                         if terms is None:
                             new_scores[state] = best + lp
                             # Every candidate is -inf then; snownlp keeps the first.
@@ -332,7 +329,7 @@ class SegmentationModel:
                             if term is None:
                                 candidate = scores[t0 * 5 + t1] + lp
                             else:
-                                whole = total + term
+                                whole = totals[state] + term
                                 candidate = scores[t0 * 5 + t1] + (
                                     log(whole) if whole else _NEG_INF
                                 )
@@ -358,6 +355,35 @@ class SegmentationModel:
             t0 = history[position][t1 * 5 + s]
             t1, s = t0, t1
         return tags
+
+    def _pair_of_uncached(
+        self, id1: int, cid: int
+    ) -> tuple[bool, tuple[float, ...], tuple[float, ...]]:
+        """For the pair (previous character, this one), by state t1·5+s: whether the model has
+        the pair, the unigram + bigram count, and its log (snownlp's ``log_prob`` without the
+        trigram). ``id1`` -1: the previous character is unknown, the unigram alone counts."""
+        entries = self._entries(id1, cid, True) if id1 >= 0 else None
+        if entries is None:
+            return False, self._unigram_by_state[cid], self._log_unigram_by_state[cid]
+        uni = self._unigram[cid]
+        totals = list(self._unigram_by_state[cid])
+        lps = list(self._log_unigram_by_state[cid])
+        for code, value in zip(*entries, strict=True):
+            total = uni[code % 5] + value
+            totals[code] = total
+            lps[code] = math.log(total) if total else _NEG_INF
+        return True, tuple(totals), tuple(lps)
+
+    def _triple_terms_of(self, prefix: int, cid: int) -> dict[int, dict[int, float]]:
+        """State code → {tag two characters back: trigram count} for the three characters."""
+        entries = self._entries(prefix, cid, False)
+        if entries is None:
+            return _NO_EXTRA
+        extra: dict[int, dict[int, float]] = {}
+        codes, values = entries
+        for code, value in zip(codes, values, strict=True):
+            extra.setdefault(code % 25, {})[code // 25] = value
+        return extra
 
     def _entries(
         self, prefix: int, cid: int, pair: bool
