@@ -51,11 +51,20 @@ async def _worker(
     counters: list[int],
     texts: list[str],
     fresh_conversations: bool,
+    interval_s: float,
+    phase: float,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     sent = 0
+    # Paced workers start spread over one interval, so the requests do not arrive in waves.
+    next_send = time.perf_counter() + interval_s * phase
     try:
         while time.perf_counter() < deadline:
+            if interval_s:
+                delay = next_send - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                next_send = max(next_send + interval_s, time.perf_counter())
             conversation = sent if fresh_conversations else sent % 50
             body = json.dumps(
                 {
@@ -98,7 +107,10 @@ async def run_load(
     seconds: float,
     texts: list[str],
     fresh_conversations: bool = False,
+    rate: float = 0.0,
 ) -> LoadResult:
+    """Closed loop (each worker sends as soon as its last answer is in), or, with ``rate``, paced
+    at about ``rate`` requests per second in all (each worker at rate / concurrency)."""
     latencies: list[float] = []
     counters = [0, 0]
     # Fresh conversations for every run: a store that outlives the run (Redis) must not hand the
@@ -120,6 +132,8 @@ async def run_load(
                 counters,
                 texts,
                 fresh_conversations,
+                concurrency / rate if rate else 0.0,
+                i / concurrency,
             )
             for i in range(concurrency)
         )
