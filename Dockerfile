@@ -10,6 +10,10 @@ COPY pyproject.toml README.md ./
 COPY gateway ./gateway
 COPY guardrails ./guardrails
 RUN pip install .
+# The sentiment model's segmentation tables, derived from the installed snownlp once at build
+# time (about 15 s), so that a container starts in under 2 s.
+ENV GATEWAY_MODEL_CACHE_DIR=/app/models
+RUN cs-gateway models --cache-dir /app/models
 
 COPY config ./config
 

@@ -11,9 +11,15 @@ for the first three (repeats are guardrails/similarity.py); the gateway decides 
   (你们是人工还是机器人呀？) is not a request.
 - **sensitive**: phrases (``sensitive.txt``) by section (authority, police, injury, self_harm …);
   the finding's rule names the section, never the words.
-- **negative**: a negative cue (``negative.txt``, angry emoji, !!!/???, 说了五遍) that the
-  sentiment scorer does not find positive. Without a cue a message is never negative: stock
-  snownlp scores plain questions and mild remarks as low as real anger.
+- **negative**: the sentiment scorer (guardrails/sentiment/, built for customer service) scores
+  the message below its threshold; the negative cues found here (``negative.txt``, angry emoji,
+  !!!/???, 说了五遍) are among its inputs. A message it cannot weigh (no Chinese: 😡😡😡) is
+  negative when it carries a cue.
+- **negative_conversation**: this message and the previous one both below a milder threshold.
+
+Two phases, so the gateway can ask the bot before the score is known: ``screen`` (phrases and
+rules, microseconds: a request for a human, a sensitive matter, the cues), then ``weigh`` (the
+score, in pieces with ``weigh_steps``). ``check`` does both.
 
 Findings hold a rule, a category and a span into the original text, never the matched words, so
 a verdict can be logged as it is.
