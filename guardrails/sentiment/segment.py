@@ -40,6 +40,7 @@ TAGS = ("b", "m", "e", "s")
 BOS = 4  # the begin-of-sentence pseudo tag; its character is snownlp's '' (id 0 here)
 _TAG_INDEX = {"b": 0, "m": 1, "e": 2, "s": 3, "BOS": BOS}
 _NEG_INF = float("-inf")
+_NEG_ROW = (_NEG_INF,) * 25
 _NO_EXTRA: dict[int, dict[int, float]] = {}  # a shared "no entry" result: never mutated
 
 # snownlp segments runs of these characters with the model; everything else is split on spaces.
@@ -289,13 +290,17 @@ class SegmentationModel:
         scores[BOS * 5 + BOS] = 0.0
         previous_tags: tuple[int, ...] = (BOS,)  # tags the previous character can have
         earlier_tags: tuple[int, ...] = (BOS,)  # tags the one before it can have
-        history: list[list[int]] = []
+        # Back-pointers in bytearrays and two score rows used in turn: few objects for the
+        # garbage collector to count, so scoring does not bring its pauses on more often.
+        history: list[bytearray] = []
+        spare = [_NEG_INF] * 25
         id1 = id0 = 0  # ids of the previous two characters; 0 is BOS, -1 unknown
         log = math.log
         for char in run:
             cid = ids.get(char, -1)
-            new_scores = [_NEG_INF] * 25
-            backs = [0] * 25
+            new_scores = spare
+            new_scores[:] = _NEG_ROW
+            backs = bytearray(25)
             if cid < 0:
                 last = earlier_tags[-1]
                 for t1 in previous_tags:
@@ -338,7 +343,7 @@ class SegmentationModel:
                                 backs[state] = t0
                                 first = False
             history.append(backs)
-            scores = new_scores
+            spare, scores = scores, new_scores
             earlier_tags, previous_tags = previous_tags, (0, 1, 2, 3)
             id0, id1 = id1, cid
         # The first best state in snownlp's order: this tag first, then the previous tag.
