@@ -36,7 +36,15 @@ from pathlib import Path
 import yaml
 
 from bench.loadgen import LoadResult, run_load
-from bench.proxy_bench import KEY, check_route, free_port, gateway_config, pin, process
+from bench.proxy_bench import (
+    KEY,
+    check_route,
+    free_port,
+    gateway_command,
+    gateway_config,
+    pin,
+    process,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
@@ -61,16 +69,7 @@ def gateway(config: Path, log: Path) -> Iterator[int]:
     env = {**os.environ, "GATEWAY_LOOP_LAG_REPORT_S": "1", "GATEWAY_LOG_LEVEL": "INFO"}
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gateway",
-                "serve",
-                "--config",
-                str(config),
-                "--port",
-                str(port),
-            ],
+            gateway_command(config, port),
             cwd=REPO,
             env=env,
             stdout=out,

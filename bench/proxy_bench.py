@@ -116,6 +116,10 @@ def gateway_config(root: Path, bot_url: str) -> Path:
     return root
 
 
+def gateway_command(config: Path, port: int) -> list[str]:
+    return [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)]
+
+
 def check_route(port: int) -> None:
     """Fail loudly unless a message really goes to the bot (and so is what is measured)."""
     body = json.dumps({"conversation_id": "route-check", "shopper_id": "u", "text": TEXTS[0]})
@@ -190,16 +194,7 @@ def main() -> None:
         for name, store_url in stores:
             port = free_port()
             env = {"GATEWAY_STORE_URL": store_url} if store_url else {}
-            command = [
-                python,
-                "-m",
-                "gateway",
-                "serve",
-                "--config",
-                str(config),
-                "--port",
-                str(port),
-            ]
+            command = gateway_command(config, port)
             targets[name] = port, stack.enter_context(process(command, port, cpu=0, env=env))
             check_route(port)
         runs: dict[str, list[tuple[LoadResult, float]]] = {name: [] for name in targets}
