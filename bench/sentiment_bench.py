@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from guardrails import default_normalizer, fingerprint, is_repeat
+from guardrails import Normalizer, fingerprint, is_repeat
 from guardrails.sentiment import ShopperSentiment
 from guardrails.sentiment.model import MODEL_DIR
 from guardrails.sentiment.reference import reference_sentiment
@@ -102,7 +102,10 @@ def main() -> None:
     tables = load_tables()
     # Cold: no caches at all, every call segments and classifies from scratch.
     cold = ShopperSentiment.load(
-        SegmentationModel(tables, cache_size=0, ngram_cache_size=0), MODEL_DIR, cache_size=0
+        SegmentationModel(tables, cache_size=0, ngram_cache_size=0),
+        MODEL_DIR,
+        Normalizer(recent_texts=0),
+        cache_size=0,
     )
     steady = ShopperSentiment.load(SegmentationModel(tables, cache_size=0), MODEL_DIR, cache_size=0)
     for text in labelled_texts("train"):
@@ -134,7 +137,7 @@ def main() -> None:
     warm_us = per_item_us(warm.score, typical, args.repeat)
     long_us = per_item_us(cold.score, [LONG], args.repeat * 20)
     stock_long_us = per_item_us(lambda t: SnowNLP(t).sentiments, [LONG], 1)
-    normalizer = default_normalizer()
+    normalizer = Normalizer(recent_texts=0)
     normalize_us = per_item_us(normalizer, typical, args.repeat)
 
     same_score, same_decision, largest = agreement(cold, reference, texts)

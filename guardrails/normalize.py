@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -283,13 +283,26 @@ class NormalizedText:
         return tuple(runs)
 
 
-class Normalizer:
-    """Builds NormalizedText; construction loads the tables (tens of ms), calls are cheap."""
+# A message is read by several checks in one request (the escalation screen, then the sentiment
+# model; an answer by the guardrails, then repeat detection): the last few results are kept.
+RECENT_TEXTS = 64
 
-    def __init__(self) -> None:
+
+class Normalizer:
+    """Builds NormalizedText; construction loads the tables (tens of ms), calls are cheap and
+    the most recent RECENT_TEXTS results are reused (NormalizedText is immutable)."""
+
+    def __init__(self, recent_texts: int = RECENT_TEXTS) -> None:
+        """``recent_texts`` 0 turns the reuse off (benchmarks measure the work itself)."""
         self._tables = _tables()
+        self._recent: Callable[[str], NormalizedText] = self._normalize
+        if recent_texts:
+            self._recent = functools.lru_cache(maxsize=recent_texts)(self._normalize)
 
     def __call__(self, text: str) -> NormalizedText:
+        return self._recent(text)
+
+    def _normalize(self, text: str) -> NormalizedText:
         tables = self._tables
         spans: tuple[tuple[int, int], ...] | None = None
         if tables.uneven.search(text) is None:
