@@ -36,7 +36,7 @@ from typing import Any
 from .detectors.lexicon import LexiconDetector
 from .lexicon import LexiconError, PhraseList, load_phrase_dir
 from .normalize import NormalizedText, Normalizer, default_normalizer
-from .sentiment.base import NO_CUES, Cues, SentimentScorer
+from .sentiment.base import NO_CUES, Cues, SentimentScorer, run_steps
 
 HUMAN_REQUEST = "human_request"
 SENSITIVE = "sensitive"
@@ -313,12 +313,7 @@ class MessageScreen:
         escalates and it and ``previous`` are both below ``conversation_below``. A message the
         model has nothing to weigh in (no Chinese: 😡😡😡, wtf!!!) is negative when it carries a
         negative cue. Fails closed like ``screen``."""
-        steps = self.weigh_steps(text, verdict, policy, previous)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
+        return run_steps(self.weigh_steps(text, verdict, policy, previous))
 
     def weigh_steps(
         self,

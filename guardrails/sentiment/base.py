@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +45,15 @@ class SentimentScorer(Protocol):
         ...
 
 
-def whole_score(scorer: SentimentScorer, text: str, cues: Cues = NO_CUES) -> float | None:
-    """Runs ``score_steps`` to the end, in one go."""
-    steps = scorer.score_steps(text, cues)
+def run_steps(steps: Generator[None, None, T]) -> T:
+    """Runs a stepwise computation (``score_steps``, ``weigh_steps``) to the end, in one go."""
     while True:
         try:
             next(steps)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+
+
+def whole_score(scorer: SentimentScorer, text: str, cues: Cues = NO_CUES) -> float | None:
+    """``score_steps`` run to the end: what ``score`` returns."""
+    return run_steps(scorer.score_steps(text, cues))
