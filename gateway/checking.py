@@ -148,9 +148,10 @@ class GuardrailsAnswerCheck:
 
 @functools.cache
 def shared_scorer(model_cache: Path | None = None) -> SentimentScorer:
-    """The customer-service sentiment model, loaded once per process, never per reload: about
-    40 MB and 0.1 s from the segmentation tables cached in ``model_cache`` (built there first,
-    in a child process, if they are missing; ``cs-gateway models`` builds them ahead of time)."""
+    """The customer-service sentiment model, loaded once per process, never per reload: under a
+    second and a few tens of MB (bench/startup_bench.py) from the segmentation tables cached in
+    ``model_cache`` (built there first, in a child process, if they are missing; ``cs-gateway
+    models`` builds them ahead of time)."""
     try:
         return ShopperSentiment.load(load_segmentation(model_cache))
     except (OSError, SegmentationModelError, ValueError) as exc:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guardrails import normalize
+from guardrails import Normalizer, normalize
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,16 @@ def test_idempotent(text: str) -> None:
 def test_idempotent_on_numeral_heavy_text(text: str) -> None:
     once = normalize(text).shadow
     assert normalize(once).shadow == once
+
+
+def test_recent_results_are_reused_and_equal_to_fresh_work() -> None:
+    """The screen and the sentiment model read one message a few awaits apart: the second
+    read reuses the first's result; with reuse off, every call does the work again."""
+    reusing, fresh = Normalizer(), Normalizer(recent_texts=0)
+    text = "亲，加我V信：tg❤8899，質量保證"
+    first = reusing(text)
+    assert reusing(text) is first
+    assert fresh(text) == first and fresh(text) is not fresh(text)
+    for index in range(100):  # a bounded memory: old texts fall out
+        reusing(f"第{index}条消息")
+    assert reusing(text) is not first and reusing(text) == first
