@@ -1,4 +1,8 @@
-"""Guardrails: the detectors of one shop and its policy, behind one ``check`` call."""
+"""Guardrails: the detectors of one shop, the answer model and its policy, behind one ``check``.
+
+One normalisation per text, shared by every detector and the model; findings in a warning frame
+that give no identifier are cleared (``frames.py``) before the policy weighs them.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .detectors.base import Detector
+from .frames import clear_warned
+from .models.ngram import NgramClassifier
 from .normalize import NormalizedText, Normalizer
 from .policy import Policy
-from .types import Action, Finding, RatedFinding, Severity, Verdict
+from .types import Action, Finding, ModelScore, RatedFinding, Severity, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,26 +28,50 @@ class Guardrails:
     """Immutable after construction and safe to share between tasks and threads."""
 
     def __init__(
-        self, detectors: Sequence[Detector], policy: Policy, normalizer: Normalizer
+        self,
+        detectors: Sequence[Detector],
+        policy: Policy,
+        normalizer: Normalizer,
+        model: NgramClassifier | None = None,
     ) -> None:
         self.detectors = tuple(detectors)
         self.policy = policy
         self.normalizer = normalizer
+        self.model = model
 
     def findings(self, text: str) -> list[Finding]:
         normalized = self.normalizer(text)
-        return [f for detector in self.detectors for f in detector.detect(normalized)]
+        return clear_warned(normalized, self._detected(normalized))
+
+    def _detected(self, normalized: NormalizedText) -> list[Finding]:
+        return distinct([f for detector in self.detectors for f in detector.detect(normalized)])
+
+    def scores(self, normalized: NormalizedText) -> list[ModelScore]:
+        """The model's scores that reach their category's band (nothing below ``low``)."""
+        model = self.model
+        if model is None:
+            return []
+        scores = []
+        for head, probability in zip(model.heads, model.probabilities(normalized), strict=True):
+            band = model.bands.get(head)
+            if band is None or probability < band.low:
+                continue
+            start, end = normalized.compact_to_original(*model.clause(normalized, head))
+            scores.append(ModelScore(head, probability, band.high, band.low, start, end))
+        return scores
 
     def check(self, text: str) -> Verdict:
-        """The verdict on ``text``. If a detector fails, the text is not let through: the
-        verdict escalates (fail closed) with a ``guardrails.error`` finding."""
+        """The verdict on ``text``. If a detector or the model fails, the text is not let
+        through: the verdict escalates (fail closed) with a ``guardrails.error`` finding."""
         try:
-            return self.policy.decide(text, self.findings(text))
+            normalized = self.normalizer(text)
+            found = clear_warned(normalized, self._detected(normalized))
+            return self.policy.decide(text, found, self.scores(normalized))
         except Exception as exc:  # any failure of a check must fail closed
             return self._failed(text, exc)
 
     def timed_check(self, text: str) -> TimedVerdict:
-        """Like ``check``, with each detector's cost, for benchmarks and the audit tool."""
+        """Like ``check``, with each step's cost, for benchmarks and the audit tool."""
         started = time.perf_counter()
         normalized: NormalizedText = self.normalizer(text)
         micros = {"normalize": (time.perf_counter() - started) * 1e6}
@@ -50,9 +80,32 @@ class Guardrails:
             started = time.perf_counter()
             findings.extend(detector.detect(normalized))
             micros[detector.name] = (time.perf_counter() - started) * 1e6
-        return TimedVerdict(self.policy.decide(text, findings), micros)
+        started = time.perf_counter()
+        findings = clear_warned(normalized, distinct(findings))
+        micros["frames"] = (time.perf_counter() - started) * 1e6
+        started = time.perf_counter()
+        score = self.scores(normalized)
+        micros["model"] = (time.perf_counter() - started) * 1e6
+        started = time.perf_counter()
+        verdict = self.policy.decide(text, findings, score)
+        micros["policy"] = (time.perf_counter() - started) * 1e6
+        return TimedVerdict(verdict, micros)
 
     def _failed(self, text: str, exc: Exception) -> Verdict:
         finding = Finding("guardrails.error", "error", 0, len(text), type(exc).__name__)
         rated = RatedFinding(finding, Severity.SERIOUS, Action.ESCALATE)
         return Verdict(Action.ESCALATE, self.policy.holding_text, (rated,))
+
+
+def distinct(findings: list[Finding]) -> list[Finding]:
+    """One finding per category and place: where two detectors found the same thing (a WeChat id
+    read as a messenger id and as an identifier with a messenger cue), the first detector's wins,
+    so that a verdict lists each thing once."""
+    kept: list[Finding] = []
+    for finding in findings:
+        if not any(
+            k.category == finding.category and k.start < finding.end and finding.start < k.end
+            for k in kept
+        ):
+            kept.append(finding)
+    return kept

@@ -282,6 +282,60 @@ class NormalizedText:
             runs.append(DigitRun(groups))
         return tuple(runs)
 
+    @functools.cached_property
+    def number_groups(self) -> tuple[NumberGroup, ...]:
+        """Every group of digits in any script (see ``NumberGroup``), computed once."""
+        return read_number_groups(self.shadow)
+
+
+@dataclass(frozen=True, slots=True)
+class NumberGroup:
+    """Digits a person wrote in one go, in any script: ``138``, ``一三八``, ``幺三八``, ``壹叁捌``,
+    ``one three eight``, ``yao san ba``; (shadow start, shadow end) and the digits they spell."""
+
+    start: int
+    end: int
+    digits: str
+    spelled: bool  # written in words or numerals, not (only) in digits
+
+
+# Numerals that stand for one digit each; multipliers (十百千万) end a group
+# (二零一九年十月: a date).
+_WORD_DIGITS = {
+    **CHINESE_DIGITS, "两": "2",
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9",
+    "ling": "0", "yao": "1", "yi": "1", "er": "2", "san": "3", "si": "4", "wu": "5", "liu": "6",
+    "qi": "7", "ba": "8", "jiu": "9",
+}  # fmt: skip
+_LATIN_WORDS = sorted((w for w in _WORD_DIGITS if w.isascii()), key=len, reverse=True)
+_NUMBER_TOKEN = re.compile(
+    "[0-9]|[" + "".join(c for c in _WORD_DIGITS if not c.isascii()) + "]"
+    "|(?<![a-z])(?:" + "|".join(_LATIN_WORDS) + ")(?![a-z])"
+)
+# Between two tokens of one group: nothing, or one separator (space, dash, dot, star …).
+_TOKEN_GAP = re.compile(r"[\s\-.·•_~|]?")
+
+
+def read_number_groups(shadow: str) -> tuple[NumberGroup, ...]:
+    groups: list[NumberGroup] = []
+    start = end = -1
+    digits: list[str] = []
+    spelled = False
+    for token in _NUMBER_TOKEN.finditer(shadow):
+        word = token.group()
+        if digits and not _TOKEN_GAP.fullmatch(shadow, end, token.start()):
+            groups.append(NumberGroup(start, end, "".join(digits), spelled))
+            digits = []
+        if not digits:
+            start, spelled = token.start(), False
+        digits.append(word if word.isdigit() and word.isascii() else _WORD_DIGITS[word])
+        spelled = spelled or not word.isascii() or not word.isdigit()
+        end = token.end()
+    if digits:
+        groups.append(NumberGroup(start, end, "".join(digits), spelled))
+    return tuple(groups)
+
 
 # A message is read by several checks in one request (the escalation screen, then the sentiment
 # model; an answer by the guardrails, then repeat detection): the last few results are kept.

@@ -38,6 +38,23 @@ _SUFFIX = re.compile(
 )
 
 
+# An address described instead of written:
+# "发到我们法务的邮箱，用户名是 legal 下划线 taoyao，在一六三那家的".
+# A mail word, a mail host or an "@" word, and an instruction to write, in one sentence; the
+# shopper's own e-mail (发票发到您预留的邮箱) is the platform's flow, not a contact.
+_MAIL_WORD = r"(?:邮箱|邮件|电邮|email|e-mail|gmail|mail)"
+_MAIL_HOST_WORD = (
+    r"(?:163|126|一六三|一二六|qq|企鹅|网易|foxmail|gmail|outlook|hotmail|sina|新浪|sohu|搜狐|139|yeah|"
+    r"aliyun|icloud|yahoo|艾特|圈a|小老鼠|小耗子|@|at)"
+)
+_DESCRIBED = re.compile(
+    rf"(?:发|投|寄|写|给|联系|send)[^。!?]{{0,16}}?{_MAIL_WORD}[^。!?]{{0,40}}?{_MAIL_HOST_WORD}"
+    rf"|{_MAIL_WORD}[^。!?]{{0,24}}?(?:前缀|后缀|用户名|地址是|是|:)[^。!?]{{0,30}}?[a-z]{{3}}"
+)
+_OWN_MAIL = re.compile(
+    r"(?:您|你)(?:的|预留的|绑定的|填写的|下单时填的|注册的)[^。!?]{0,4}邮箱|预留邮箱|绑定的邮箱"
+)
+
 # "（#换成@）": the text says which character stands for "@".
 _SWAP_HINT = re.compile(r"(?P<symbol>[^\w\s])\s*(?:换成|替换成|改成|就是|代表|=)\s*(?:@|艾特|at)")
 # Cheap test first: every pattern needs an "@" (or a word for it), or a mail host and a dot.
@@ -51,6 +68,27 @@ class EmailDetector:
     name = "emails"
 
     def detect(self, text: NormalizedText) -> list[Finding]:
+        found = self._addresses(text)
+        if not found:
+            found = self._described(text)
+        return found
+
+    @staticmethod
+    def _described(text: NormalizedText) -> list[Finding]:
+        shadow = text.shadow
+        if "邮" not in shadow and "mail" not in shadow:
+            return []
+        found = []
+        for match in _DESCRIBED.finditer(shadow):
+            sentence_start = max(shadow.rfind(c, 0, match.start()) for c in "。!?\n") + 1
+            if _OWN_MAIL.search(shadow, sentence_start, match.end()):
+                continue
+            found.append(
+                finding_from_shadow(text, "email.described", "email", *match.span(), "email")
+            )
+        return found
+
+    def _addresses(self, text: NormalizedText) -> list[Finding]:
         if not _MAYBE.found_in(text.shadow):
             return []
         findings: list[Finding] = []

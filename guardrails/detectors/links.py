@@ -13,7 +13,13 @@ from collections.abc import Iterable
 
 from ..normalize import MAX_GAP, NormalizedText
 from ..types import Finding
-from .base import Triggers, compact_matches, finding_from_compact, finding_from_shadow
+from .base import (
+    Triggers,
+    compact_matches,
+    finding_from_compact,
+    finding_from_shadow,
+    is_latin_boundary,
+)
 
 _TLDS = (
     "c0m|com|cn|net|org|cc|top|vip|shop|store|xyz|io|me|co|info|biz|tv|link|site|online|club|ltd|"
@@ -21,7 +27,10 @@ _TLDS = (
     "pro|asia|work|red|fit|pub|run|cool|plus|icu|cyou|vin|beer|love|tk|ml|ga|cf"
 )
 _SECOND_LEVEL = frozenset({"com.cn", "net.cn", "org.cn", "gov.cn", "com.hk", "com.tw", "co.uk"})
-_DOT = r"(?:\s?\.\s?|\s?点\s?|。| dot |\(dot\)|\[dot\]|\[\.\]|\(\.\)|\{\.\})"
+_DOT = (
+    r"(?:\s?\.\s?|\s?点\s?|。| dot |\(dot\)|\[dot\]|\[\.\]|\(\.\)|\{\.\}|"
+    r"\(点\)|\[点\]|【点】|【\.】)"
+)
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _URL = re.compile(
     rf"(?:(?:https?|ftp)\s*:\s*//\s*)?(?:www{_DOT})?(?P<host>(?:{_LABEL}{_DOT})+(?:{_TLDS}))"
@@ -62,9 +71,39 @@ _OTHER_PLATFORMS = {
     "other": ("小红书", "红薯", "唯品会", "微店", "有赞", "得物", "苏宁", "亚马逊", "当当",
               "蘑菇街", "微商城", "独立站", "官网"),
 }  # fmt: skip
+# Places off the platform that are not shops of another platform: social media, the brand's own
+# app, site or mini program, another shop or account of ours. Each with something to do there
+# in the same sentence is a redirect: "去B站搜我们的号", "微信小程序搜‘会员中心’".
+_DESTINATIONS = (
+    "小红本|某书|小红书|红薯|微博|围脖|视频号|b站|哔哩哔哩|bilibili|油管|youtube|instagram|facebook|"
+    "tiktok|小程序|官方商城|官网|官方网站|官方app|品牌app|自己的app|自家app|应用商店|公众号|服务号|百度搜|"
+    "百度一下|小黄鱼|咸鱼|闲鱼|另一个平台|别的平台|其他平台|另一家店|另外一家店|另一个店|二号店|备用号|"
+    "另一个号|小号|自己的网站|自己的商城|自己的站"
+)
+_ACT = re.compile(
+    "搜|关注|下单|购买|买|领|兑换|预约|报修|私信|开播|直播|蹲|逛|留言|抽|找我|找我们|便宜|优惠|更全|更快|"
+    "打[一二三四五六七八九\\d]折|减"
+)
+_SHORT = frozenset({"多多", "tb", "dy", "ks", "jd", "抖抖"})
+_OWN_PREFIX = re.compile("(?:京东|抖音|快手|平台|小店)(?:的|里的|上的|app)?$")
 _SEARCH = (
     "搜索|搜一下|搜一搜|搜|查找|找|店铺|旗舰店|同款|下单|购买|买|拍|链接|有卖|上架|便宜|价格更低|"
     "更便宜|优惠更多|领券|官方店|直播间|店|也有店|有店|开了店|开店"
+)
+
+
+# An address the shopper is told to type or open, however it is then spelled out: 浏览器输入 …,
+# 复制到浏览器打开, 网址我拆开写. The platform's own app and pages are not a browser address.
+_INSTRUCTION = re.compile(
+    r"(?:浏览器|网址|域名|网页版|网站)[^。!?]{0,8}?(?:输入|打开|搜|访问|登录|上|进|是|拆开|:)"
+    r"|(?:复制|粘贴|输入)[^。!?]{0,10}?(?:到|去|进|在)?浏览器"
+)
+_OWN_APP = re.compile(r"京东|抖音|快手|jd|douyin|kuaishou|小店|商城|app里|客户端|路由器|管理地址")
+_LOCAL_ADDRESS = re.compile(r"(?<![\d.])(?:192\.168|10\.\d{1,3}|127\.0)\.\d{1,3}\.\d{1,3}")
+# A netdisk share: its link or the extraction code that only such a link has.
+_NETDISK = re.compile(
+    r"(?:百度网盘|百度云盘?|网盘|云盘|夸克|阿里云盘|115盘|蓝奏云?|pan\.?baidu)[^。!?]{0,20}?"
+    r"(?:链接|提取码|密码|分享|地址|搜|下载|里|上)|提取码\s*[:：]?\s*[a-z0-9]{4}"
 )
 
 
@@ -91,6 +130,31 @@ class LinkDetector:
         return False
 
     def detect(self, text: NormalizedText) -> list[Finding]:
+        # An address itself is the finding; an instruction to type one only when none is found.
+        return self._addresses(text) or self._instructed(text)
+
+    @staticmethod
+    def _instructed(text: NormalizedText) -> list[Finding]:
+        compact = text.compact
+        if (
+            "浏览" not in compact
+            and "网" not in compact
+            and "盘" not in compact
+            and "提取码" not in compact
+        ):
+            return []
+        found = []
+        for rule, pattern in (("link.instruction", _INSTRUCTION), ("link.netdisk", _NETDISK)):
+            for match in pattern.finditer(compact):
+                if rule == "link.instruction" and (
+                    _OWN_APP.search(compact, match.start(), match.end() + 12)
+                    or _LOCAL_ADDRESS.search(text.shadow)
+                ):
+                    continue
+                found.append(finding_from_compact(text, rule, "link", *match.span(), rule))
+        return found
+
+    def _addresses(self, text: NormalizedText) -> list[Finding]:
         if not (
             _MAYBE.found_in(text.shadow)
             or _MAYBE.found_in(text.compact)
@@ -181,6 +245,11 @@ class RedirectDetector:
         ]
         alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
         self._names = re.compile(alternatives)
+        # Two-letter and doubled short names (多多, tb, dy) are too common to stand alone here.
+        long_names = "|".join(
+            sorted((re.escape(n) for n in names if len(n) >= 2 and n not in _SHORT), key=len)[::-1]
+        )
+        self._destination = re.compile(f"{long_names}|{_DESTINATIONS}")
         self._pattern = re.compile(
             rf"(?:去|到|在|上|来)?(?P<platform>{alternatives})(?:上|里|app|平台)?"
             rf"(?:(?:也)?有(?:我们|我们的|我家)?)?(?:{_SEARCH})"
@@ -189,6 +258,36 @@ class RedirectDetector:
         )
 
     def detect(self, text: NormalizedText) -> list[Finding]:
+        findings = self._searched(text)
+        return findings or self._destinations(text)
+
+    def _destinations(self, text: NormalizedText) -> list[Finding]:
+        compact = text.compact
+        findings = []
+        for match in self._destination.finditer(compact):
+            name = match.group()
+            if name.isascii() and not (
+                is_latin_boundary(text.shadow_before(match.start()))
+                and is_latin_boundary(text.shadow_after(match.end()))
+            ):
+                continue
+            if _OWN_PREFIX.search(compact, max(0, match.start() - 6), match.start()):
+                continue
+            sentence_end = next(
+                (i for i in range(match.end(), len(compact)) if compact[i] in "。!?;"),
+                len(compact),
+            )
+            act = _ACT.search(compact, match.end(), min(sentence_end, match.end() + 24))
+            if act is None:
+                continue
+            findings.append(
+                finding_from_compact(
+                    text, "redirect.destination", "redirect", match.start(), act.end(), name
+                )
+            )
+        return findings
+
+    def _searched(self, text: NormalizedText) -> list[Finding]:
         if self._names.search(text.compact) is None:
             return []
         findings: list[Finding] = []

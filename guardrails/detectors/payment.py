@@ -72,8 +72,26 @@ _OFF_PLATFORM_PATTERNS = re.compile(
     r"|(?:好评|五星|晒单|晒图|评价)[^。!?]{0,16}?(?:返现|返\d+元|红包)"
     r"|便宜[^,;!?。]{0,6}(?:不走平台|私下)"
 )
+# Money sent to the writer outside the order, however the channel is named: "运费差价就5块，您直接
+# 微信转我吧", "把定金200打到我的“小蓝”里", "发个口令红包给我就行", "补邮费不用再拍链接了".
+_CHANNEL = (
+    r"(?:微信|vx|wx|支付宝|zfb|支小宝|余额宝|云闪付|小蓝|蓝色(?:那个)?(?:付钱|支付)?(?:软件|app)|"
+    r"付钱(?:那个|的)?(?:软件|app)|数字人民币|paypal|口令红包|微信红包|红包|q币|e卡|卡密|现金|银行转账|对公)"
+)
+_US = r"(?:我|我们|财务|老板|老板娘|店主|师傅|对公)(?!们?(?:这边)?(?:不|没))"
+_TRANSFER = re.compile(
+    rf"{_CHANNEL}[^。!?;]{{0,10}}?(?:转|打|付|发|存|充|汇|交)(?:个|一下|点|款)?(?:给|到)?{_US}"
+    rf"|(?:转|打|付|发|存|充|汇|交)(?:个|一下|点)?[^。!?;]{{0,8}}?(?:到|给|进)(?:了)?{_US}"
+    rf"[^。!?;]{{0,5}}?(?:的)?(?:{_CHANNEL}|卡|账户|账号|钱包|里)"
+    rf"|(?:发|转)(?:个|我|我个)?(?:\d+块的?|[一二三两五十几]+块的?)?(?:微信|口令)?红包(?:给我|就行|就好|当定金)"
+    rf"|(?:定金|订金|预付款|尾款|差价|运费|邮费|补差|上门费|补邮)[^。!?;]{{0,16}}?"
+    rf"(?:不用|别|无需|不必)(?:再)?(?:单独)?(?:拍|下单|走订单|补拍|开一单|走平台)"
+)
+_PLATFORM_MONEY = re.compile(
+    r"原路|平台红包|店铺红包|领红包|红包雨|京东红包|抖音红包|快手红包|优惠券|券"
+)
 _ON_PLATFORM = re.compile(
-    r"(?:原路退回|原路返回|平台(?:担保|保障)|支付方式|付款方式|选择(?:微信|支付宝))"
+    r"(?:原路退回|原路返回|平台(?:担保|保障)|支付方式|付款方式|选择(?:微信|支付宝)|确认收货(?:后|之后|以后)[^,;!?。]{0,4})"
 )
 
 
@@ -110,6 +128,11 @@ class PaymentDetector:
             ("payment.off_platform", *m.span()) for m in _OFF_PLATFORM_PATTERNS.finditer(compact)
         ]
         candidates += [("payment.account", *m.span()) for m in _PAYMENT_ACCOUNT.finditer(compact)]
+        candidates += [
+            ("payment.transfer", *m.span())
+            for m in _TRANSFER.finditer(compact)
+            if not _PLATFORM_MONEY.search(compact, max(0, m.start() - 6), m.end() + 4)
+        ]
         taken: list[tuple[int, int]] = []
         for rule, start, end in sorted(candidates, key=lambda c: (c[1], -c[2])):
             if not text.gaps_ok(start, end) or any(s < end and start < e for s, e in taken):

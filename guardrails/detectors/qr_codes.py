@@ -60,12 +60,31 @@ _PATTERNS = (
 _FEATURE = re.compile(
     r"(?:识别速度|识别率|扫描速度|扫码速度|扫描距离|解码|扫码枪|扫描枪|扫码器|扫码头|扫码模组|一维码|"
     r"条码|条形码|支持扫码|扫码开门|扫码解锁|扫码连接|扫码配对|扫码支付功能|配网|绑定设备|防伪码|"
-    r"溯源码|快递面单|取件码)"
+    r"溯源码|快递面单|取件码|防伪|验证真伪|验真|能扫码付款|能扫码支付|可扫码支付|扫码付款功能|扫码支付功能)"
+)
+
+
+# A picture or code the shopper is told to decode, in one sentence, however it is described:
+# "黑白相间的小格子图案，用手机相机对准它停两秒", "那张图存相册，然后用付钱那个软件识别一下".
+_PICTURE = re.compile(
+    r"图(?!标)|(?<![号尺密编条证验色扫])码(?!数|字)|海报|卡片|小卡|标签|方块|方格|格子|图案|截图|截屏|头像|名片|qr|背景板|背景墙|白板|贴纸"
+)
+_DECODE = re.compile(
+    r"扫一扫|扫一下|扫描|扫码|扫我|扫完|扫了|一扫|扫扫|长按|识别|对准|相机|相册|识图|拍一下|一拍|一照|"
+    r"滴一下|从相册|对着[^,;!?。]{0,6}?(?:拍|照|扫|滴)"
+)
+_SENTENCE = re.compile(r"[^!?。;\n]+")
+# The platform's own flows: its app's scanner, a courier scanning a parcel, a scanner for sale.
+_OWN_FLOW = re.compile(
+    r"(?:京东|抖音|快手)(?:app)?[^,;!?。]{0,3}扫|快递员|师傅扫|收银|扫码枪|扫描枪|扫地|扫货|扫风|绑定|"
+    r"开锁|解锁|按键|键|配对|连接|扫描件|激活|配网|聊天框|聊天窗口|对话框|功能|识物|发图给我|发图片"
 )
 
 
 # Cheap test first: every pattern scans, holds a code, or is in English.
-_MAYBE = re.compile(rf"扫|识别|长按|保存|{_QR}|scan|码(?:见|在|放在)")
+_MAYBE = re.compile(
+    rf"扫|识别|长按|保存|{_QR}|scan|码(?:见|在|放在)|对准|对着|相机|相册|识图|一拍|一照"
+)
 
 
 class QrCodeDetector:
@@ -75,12 +94,46 @@ class QrCodeDetector:
         if _MAYBE.search(text.compact) is None:
             return []
         features = [m.span() for m in _FEATURE.finditer(text.compact)]
+        found = self._patterns(text, features)
+        return found or self._decode(text, features)
+
+    @staticmethod
+    def _decode(text: NormalizedText, features: list[tuple[int, int]]) -> list[Finding]:
+        compact = text.compact
+        findings = []
+        for sentence in _SENTENCE.finditer(compact):
+            start, end = sentence.span()
+            decode = _DECODE.search(compact, start, end)
+            if decode is None:
+                continue
+            picture = next(
+                (
+                    m
+                    for m in _PICTURE.finditer(compact, start, end)
+                    if m.end() <= decode.start() or m.start() >= decode.end()
+                ),
+                None,
+            )
+            if picture is None:
+                continue
+            if _OWN_FLOW.search(compact, start, end) or any(start <= s < end for s, _ in features):
+                continue
+            first = min(picture.start(), decode.start())
+            last = max(picture.end(), decode.end())
+            findings.append(
+                finding_from_compact(text, "qr_code.decode", "qr_code", first, last, "qr")
+            )
+        return findings
+
+    @staticmethod
+    def _patterns(text: NormalizedText, features: list[tuple[int, int]]) -> list[Finding]:
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
         for pattern in _PATTERNS:
             for match in compact_matches(pattern, text):
                 start, end = match.span()
-                if any(s < end and start < e for s, e in taken + features):
+                # A feature word just before the match describes it (防伪二维码，刮开涂层扫一下).
+                if any(s < end and start < e + 6 for s, e in taken + features):
                     continue
                 taken.append((start, end))
                 findings.append(

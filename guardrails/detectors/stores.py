@@ -103,6 +103,31 @@ _PATTERNS = (
         ),
     ),
 )
+# An invitation to come in person, told with a place of ours or directions to it, in one sentence:
+# "直接来沈阳三好街电子市场二楼东头B区，找老王", "库房在铁西区兴华街北头，红色铁门那栋，挨着肯德基，
+# 周末可以过来自提". No street number is needed; two of the three kinds of words in a sentence are.
+_COME = re.compile(
+    r"(?<!比)(?:来|过来|到|(?<!线)上|去)(?:我们|我|咱们|咱|本店)?(?:的|家)?(?:店|门店|实体店|线下店|专柜|柜台|档口|摊|仓|"
+    r"库房|工厂|厂里|工作室|样品间|展厅|体验店|美容院|维修点|分店|批发城|基地|果园|农场)"
+    r"|(?:过来|来|来店|到店|上门)(?:自提|取|拿|看|试|挑|选|逛|坐坐|玩|体验|验机|谈|检测|提货|拿货|看货)"
+    r"|当面(?:验|交易|看|取|试|聊|谈)|开车过来|顺路来|下楼给你|直接过来|可以过来|欢迎(?:来|过来|光临)"
+)
+_OUR_PLACE = re.compile(
+    r"店里|门店|实体店|线下店|专柜|柜台|档口|摊|仓库|库房|工厂|厂里|工作室|样品间|展厅|体验店|美容院|"
+    r"维修点|分店|批发城|批发市场|市场|商场|广场|大厦|写字楼|物流园|工业园|园区|小区|[a-z]区\d|\d{1,4}号"
+)
+_DIRECTIONS = re.compile(
+    r"对面|对过|旁边|附近|隔壁|挨着|门口|往[东南西北左右前后里]|出口|地铁|公交站|站[a-z]?口|路口|楼下|"
+    r"[一二三四五六七八九\d]楼|[一二三四五六七八九\d]层|地下|进门|进院|左手边|右手边|门牌|胡同|"
+    r"第[一二三四五六七八九十\d]+(?:家|排|个|栋)|牌子|招牌|门脸|铁门|路(?:东|西|南|北)|[路街道]北头|中段"
+)
+_NOT_OURS = re.compile(
+    r"驿站|快递柜|丰巢|菜鸟|自提点|快递点|网点|收货地址|您的地址|你的地址|退货地址|上门安装|上门取件|"
+    r"上门服务|上门维修|上门测量|师傅上门|快递员"
+)
+_SENTENCE = re.compile(r"[^!?。;\n]+")
+
+
 # Addresses the shopper gave us, or ours for returns, are not an invitation to a store.
 _SHIPPING = re.compile(r"(?:收货|收件|寄件|退货|退回|寄回|送货|配送|您的|你的)地址")
 
@@ -122,6 +147,31 @@ class StoreDetector:
         compact = text.compact
         if _MAYBE.search(compact) is None:
             return []
+        found = self._patterns(text)
+        return found or self._directions(text)
+
+    @staticmethod
+    def _directions(text: NormalizedText) -> list[Finding]:
+        compact = text.compact
+        findings = []
+        for sentence in _SENTENCE.finditer(compact):
+            start, end = sentence.span()
+            come = _COME.search(compact, start, end)
+            place = _OUR_PLACE.search(compact, start, end)
+            where = _DIRECTIONS.search(compact, start, end)
+            if sum(m is not None for m in (come, place, where)) < 2 or not (come or where):
+                continue
+            if _NOT_OURS.search(compact, start, end):
+                continue
+            hits = [m for m in (come, place, where) if m is not None]
+            first, last = min(m.start() for m in hits), max(m.end() for m in hits)
+            findings.append(
+                finding_from_compact(text, "store.directions", "store", first, last, "address")
+            )
+        return findings
+
+    def _patterns(self, text: NormalizedText) -> list[Finding]:
+        compact = text.compact
         shipping = [m.span() for m in _SHIPPING.finditer(compact)]
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
