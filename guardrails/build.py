@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from .detectors.base import Detector
 from .detectors.emails import EmailDetector
+from .detectors.identifiers import IdentifierDetector
 from .detectors.lexicon import LexiconDetector
 from .detectors.links import LinkDetector, RedirectDetector
 from .detectors.messengers import MessengerDetector
@@ -14,12 +15,13 @@ from .detectors.phones import PhoneDetector
 from .detectors.qr_codes import QrCodeDetector
 from .detectors.stores import StoreDetector
 from .engine import Guardrails
+from .models.ngram import NgramClassifier
 from .normalize import Normalizer, default_normalizer
 from .policy import Policy
 
 CATEGORIES = (
     "phone", "messenger", "email", "link", "redirect", "qr_code", "store", "payment",
-    "abuse", "threat", "obscene", "political", "ad_law",
+    "private_deal", "abuse", "threat", "obscene", "political", "ad_law",
 )  # fmt: skip
 
 
@@ -30,11 +32,13 @@ def build_guardrails(
     lexicon: LexiconDetector | None,
     policy: Policy,
     normalizer: Normalizer | None = None,
+    model: NgramClassifier | None = None,
 ) -> Guardrails:
-    """The detectors for one platform (its own links and name are allowed) and one policy.
+    """The detectors for one platform (its own links and name are allowed), the answer model
+    and one policy.
 
-    ``lexicon`` is passed in because its automaton is the expensive part: shops with the same
-    phrase lists share one.
+    ``lexicon`` and ``model`` are passed in because they are the expensive parts: shops share
+    them.
     """
     detectors: list[Detector] = [
         PhoneDetector(),
@@ -45,7 +49,9 @@ def build_guardrails(
         QrCodeDetector(),
         StoreDetector(),
         PaymentDetector(),
+        # Last: what the specialised detectors found keeps their spans (see engine.distinct).
+        IdentifierDetector(),
     ]
     if lexicon is not None:
         detectors.append(lexicon)
-    return Guardrails(detectors, policy, normalizer or default_normalizer())
+    return Guardrails(detectors, policy, normalizer or default_normalizer(), model)

@@ -1,7 +1,13 @@
 """The policy: which action and severity each category gets, and the verdict on a text.
 
-The verdict's action is the strongest among its findings; one function turns it into the text
-that would be delivered (unchanged, redacted, the fallback, or the holding text).
+Rule findings and the answer model's scores meet here. A rule finding takes its category's
+action and keeps its exact span. A category no rule found but the model scores at or above its
+band's ``high`` takes the category's action too, marked on the clause the model read it in; a
+score in the band's middle ``[low, high)`` holds the answer for a person (escalate) when the
+category would be blocked or escalated, and only flags it when the category is merely redacted
+or flagged (a maybe-superlative is not worth an agent's time). The verdict's action is the
+strongest among the findings; one function turns it into the text that would be delivered
+(unchanged, redacted, the fallback, or the holding text).
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .types import Action, Finding, RatedFinding, Severity, Verdict
+from .types import Action, Finding, ModelScore, RatedFinding, Severity, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +46,33 @@ class Policy:
         rated.sort(key=lambda r: (r.finding.start, r.finding.end, r.finding.rule))
         return tuple(rated)
 
-    def decide(self, original: str, findings: Iterable[Finding]) -> Verdict:
-        rated = self.rate(findings)
+    def rate_scores(self, scores: Iterable[ModelScore], ruled: set[str]) -> list[RatedFinding]:
+        """Findings for the categories the model found and no rule did (``ruled``)."""
+        rated = []
+        for score in scores:
+            rule = self.rule_for(score.category)
+            if score.category in ruled or rule.action is Action.ALLOW:
+                continue
+            if score.probability >= score.high:
+                name, action = f"model.{score.category}", rule.action
+            elif score.probability >= score.low:
+                name = f"model.{score.category}.uncertain"
+                action = Action.ESCALATE if rule.action >= Action.BLOCK else Action.FLAG
+            else:
+                continue
+            evidence = f"p={score.probability:.2f}"
+            finding = Finding(name, score.category, score.start, score.end, evidence)
+            rated.append(RatedFinding(finding, rule.severity, action))
+        return rated
+
+    def decide(
+        self, original: str, findings: Iterable[Finding], scores: Iterable[ModelScore] = ()
+    ) -> Verdict:
+        rated = list(self.rate(findings))
+        rated += self.rate_scores(scores, {r.finding.category for r in rated})
+        rated.sort(key=lambda r: (r.finding.start, r.finding.end, r.finding.rule))
         action = max((r.action for r in rated), default=Action.ALLOW)
-        return Verdict(action, self.delivered_text(original, action, rated), rated)
+        return Verdict(action, self.delivered_text(original, action, rated), tuple(rated))
 
     def delivered_text(self, original: str, action: Action, rated: Sequence[RatedFinding]) -> str:
         if action is Action.ESCALATE:

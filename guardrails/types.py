@@ -78,6 +78,20 @@ class RatedFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelScore:
+    """The answer model's probability for one category that reached the category's band, and
+    the clause that added most to it (original offsets): where a finding only the model made is
+    marked."""
+
+    category: str
+    probability: float
+    high: float  # at or above: the category's action
+    low: float  # [low, high): held for a person
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The policy's decision on one text: the strongest action and what would be delivered."""
 

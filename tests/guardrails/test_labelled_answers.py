@@ -1,117 +1,103 @@
-"""Recall and false positives per category on the labelled answer sets in tests/data/.
+"""Regression checks on the labelled answer corpus in tests/data/answers/.
 
-Four sets, each written independently by a different writer who saw neither the code nor the
-other sets. answers.jsonl, answers_heldout.jsonl and answers_final.jsonl were each measured once
-untouched and then used to develop the detectors; answers_round4.jsonl has never been tuned on.
-The README reports the figures of each. Thresholds here sit just under what the code reaches
-today, so a regression fails the suite.
+These figures come from the writers the rules were written against and the model was trained on,
+so they are **regression checks, not accuracy evidence**: they fail the suite when a change
+loses what already worked. The accuracy the README reports comes from the frozen writers, which
+nothing here reads (``python -m guardrails.models.evaluate --frozen``).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from guardrails import Action, Guardrails
-from tests.conftest import REPO
+from guardrails import Action
+from guardrails.models.corpus import (
+    ANSWER_CATEGORIES,
+    ANSWERS,
+    AnswerRow,
+    load_answers,
+    load_writers,
+)
+from guardrails.models.rules_only import platform_guardrails
 
-DATA = REPO / "tests" / "data"
-
-
-@dataclass
-class Scores:
-    positives: Counter[str]
-    caught: Counter[str]
-    flagged_elsewhere: Counter[str]  # answers not labelled with a category but found with it
-    violating: int
-    violating_caught: int
-    clean: int
-    clean_touched: int  # clean answers whose verdict is redact, block or escalate
-
-    def recall(self, category: str) -> float:
-        return self.caught[category] / self.positives[category]
-
-    @property
-    def overall_recall(self) -> float:
-        return self.violating_caught / self.violating
-
-    @property
-    def false_positive_rate(self) -> float:
-        return self.clean_touched / self.clean
+PLATFORMS = {"jd", "douyin", "kuaishou"}
 
 
-def score(path: Path, shops: dict[str, Guardrails]) -> Scores:
-    scores = Scores(Counter(), Counter(), Counter(), 0, 0, 0, 0)
-    for line in path.read_text("utf-8").splitlines():
-        row = json.loads(line)
-        verdict = shops[row["platform"]].check(row["text"])
-        found = {rated.finding.category for rated in verdict.findings}
-        labels = set(row["labels"])
-        acted = verdict.action >= Action.REDACT
-        if labels:
-            scores.violating += 1
-            scores.violating_caught += acted
-        else:
-            scores.clean += 1
-            scores.clean_touched += acted
-        for label in labels:
-            scores.positives[label] += 1
-            scores.caught[label] += label in found
-        for category in found - labels:
-            scores.flagged_elsewhere[category] += 1
-    return scores
+def stopped(row: AnswerRow, with_model: bool = True) -> bool:
+    guardrails = platform_guardrails(row.platform, with_model)
+    return guardrails.check(row.text).action >= Action.REDACT
 
 
 @pytest.fixture(scope="module")
-def development(shops: dict[str, Guardrails]) -> Scores:
-    return score(DATA / "answers.jsonl", shops)
+def train_rows() -> list[AnswerRow]:
+    return load_answers(("train",))
 
 
-def test_data_set_is_big_and_balanced_enough() -> None:
-    rows = [json.loads(line) for line in (DATA / "answers.jsonl").read_text("utf-8").splitlines()]
+def test_corpus_has_the_writers_and_rows_the_method_needs() -> None:
+    writers = load_writers(ANSWERS)
+    fresh = {w for w in writers.values() if not w.id.startswith("legacy")}
+    assert len(fresh) >= 10 and all(w.persona for w in writers.values())
+    frozen = [w for w in writers.values() if w.group == "frozen"]
+    assert len(frozen) >= 3
+    assert {w.platform for w in frozen} == PLATFORMS
+    rows = [
+        json.loads(line)
+        for w in fresh
+        for name in w.files
+        for line in (ANSWERS / name).read_text("utf-8").splitlines()
+    ]
     violating = [r for r in rows if r["labels"]]
-    clean = [r for r in rows if not r["labels"]]
-    assert len(rows) >= 300 and len(violating) >= 150 and len(clean) >= 150
-    categories = Counter(label for r in violating for label in r["labels"])
-    assert set(categories) == {
-        "phone", "messenger", "email", "link", "redirect", "qr_code", "store", "payment",
-        "abuse", "threat", "obscene", "political", "ad_law",
-    }  # fmt: skip
+    assert len(rows) >= 4000 and len(violating) >= 2400 and len(rows) - len(violating) >= 1600
+    assert {label for r in violating for label in r["labels"]} == set(ANSWER_CATEGORIES)
+    assert all(r["platform"] in PLATFORMS and r["writer"] for r in rows)
+    assert len({r["id"] for r in rows}) == len(rows)
 
 
-def test_overall_recall_and_false_positives(development: Scores) -> None:
-    assert development.overall_recall >= 0.99
-    assert development.false_positive_rate <= 0.01
-
-
-@pytest.mark.parametrize(
-    ("category", "minimum"),
-    [
-        ("phone", 1.0), ("messenger", 1.0), ("email", 1.0), ("link", 1.0), ("redirect", 1.0),
-        ("qr_code", 1.0), ("store", 1.0), ("payment", 1.0), ("threat", 1.0),
-        ("political", 1.0), ("ad_law", 1.0), ("abuse", 0.94), ("obscene", 0.85),
-    ],
-)  # fmt: skip
-def test_recall_per_category(development: Scores, category: str, minimum: float) -> None:
-    assert development.recall(category) >= minimum
-
-
-@pytest.mark.parametrize(
-    ("name", "recall", "false_positives"),
-    [
-        ("answers_heldout.jsonl", 0.97, 0.01),
-        ("answers_final.jsonl", 0.97, 0.01),
-        # Never tuned on: the honest figure for text from a writer the rules have not seen.
-        ("answers_round4.jsonl", 0.70, 0.02),
-    ],
-)
-def test_other_sets(
-    shops: dict[str, Guardrails], name: str, recall: float, false_positives: float
+def test_the_loader_leaves_the_frozen_writers_out_unless_asked(
+    train_rows: list[AnswerRow],
 ) -> None:
-    scores = score(DATA / name, shops)
-    assert scores.overall_recall >= recall
-    assert scores.false_positive_rate <= false_positives
+    frozen = {w.id for w in load_writers(ANSWERS).values() if w.group == "frozen"}
+    assert frozen and not frozen & {row.writer for row in train_rows}
+
+
+def test_regression_on_the_train_writers(train_rows: list[AnswerRow]) -> None:
+    """In-sample: the model saw these rows. Floors sit just under today's figures."""
+    violating = [row for row in train_rows if row.labels]
+    clean = [row for row in train_rows if not row.labels]
+    recall = sum(map(stopped, violating)) / len(violating)
+    false_alarms = sum(map(stopped, clean)) / len(clean)
+    assert recall >= RECALL_FLOOR, recall
+    assert false_alarms <= FALSE_ALARM_CEILING, false_alarms
+
+
+def test_regression_per_category_on_the_train_writers(train_rows: list[AnswerRow]) -> None:
+    caught: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for row in train_rows:
+        hit = stopped(row)
+        for label in row.labels:
+            total[label] += 1
+            caught[label] += hit
+    low = {c: round(caught[c] / total[c], 3) for c in total if caught[c] / total[c] < 0.9}
+    assert low == {}
+
+
+@pytest.mark.parametrize(
+    ("writer", "recall", "false_alarms"),
+    [("legacy1", 0.99, 0.0), ("legacy2", 0.98, 0.0), ("legacy3", 0.97, 0.0)],
+)
+def test_rules_alone_keep_the_sets_they_were_developed_on(
+    train_rows: list[AnswerRow], writer: str, recall: float, false_alarms: float
+) -> None:
+    rows = [row for row in train_rows if row.writer == writer]
+    violating = [row for row in rows if row.labels]
+    clean = [row for row in rows if not row.labels]
+    assert sum(stopped(r, False) for r in violating) / len(violating) >= recall
+    assert sum(stopped(r, False) for r in clean) / len(clean) <= false_alarms
+
+
+RECALL_FLOOR = 0.99
+FALSE_ALARM_CEILING = 0.005

@@ -1,0 +1,52 @@
+"""The shipped rules (detectors, lexicons, presets of config/) without any model, per platform:
+what training calibrates the model's bands after, and a baseline for the evaluation."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from ..build import build_guardrails
+from ..detectors.lexicon import LexiconDetector
+from ..engine import Guardrails
+from ..lexicon import load_phrase_dir
+from ..normalize import default_normalizer
+from ..policy import CategoryRule, Policy
+from ..types import Action, Severity
+from .corpus import REPO
+
+CONFIG = REPO / "config"
+
+
+def _preset(platform: str, config: Path) -> tuple[list[str], dict[str, CategoryRule]]:
+    import yaml  # a dev tool: PyYAML comes with the gateway
+
+    data = yaml.safe_load((config / "platforms" / f"{platform}.yaml").read_text("utf-8"))
+    rules = {
+        name: CategoryRule(Action.parse(rule["action"]), Severity.parse(rule["severity"]))
+        for name, rule in data["categories"].items()
+    }
+    return list(data["allowed_domains"]), rules
+
+
+@functools.cache
+def platform_guardrails(platform: str, with_model: bool = False) -> Guardrails:
+    domains, rules = _preset(platform, CONFIG)
+    lexicon = LexiconDetector(load_phrase_dir(CONFIG / "lexicons"), default_normalizer())
+    model = None
+    if with_model:
+        from .answers import load_answer_model
+
+        model = load_answer_model()
+    return build_guardrails(
+        platform=platform,
+        allowed_domains=domains,
+        lexicon=lexicon,
+        policy=Policy(rules, fallback_text="FALLBACK", holding_text="HOLDING"),
+        model=model,
+    )
+
+
+def rules_catch(text: str, platform: str) -> bool:
+    """True when the rules alone stop the answer (redact, block or escalate)."""
+    return platform_guardrails(platform).check(text).action >= Action.REDACT

@@ -1,0 +1,244 @@
+"""Train the answer classifier from the train writers of tests/data/answers/.
+
+    python -m guardrails.models.train            # writes guardrails/models/answers.json.gz
+    python -m guardrails.models.train --check    # retrains and compares with the shipped file
+
+Deterministic: folds are by writer in sorted order, liblinear runs with a fixed seed, weights
+are rounded to fixed point and the file is written with sorted keys and a zero gzip time, so a
+fresh clone reproduces it byte for byte (tests/guardrails/test_answer_model.py checks).
+Frozen writers are never read here.
+
+Steps:
+
+1. every row is normalised and turned into its set of n-grams (``ngram.feature_text``);
+   n-grams used by fewer than ``MIN_WRITERS`` writers are dropped (a writer's pet phrase teaches
+   nothing about the next writer);
+2. per category (a head), an L2 logistic regression on all features picks the ``TOP_K``
+   features that weigh most, and a second one is fitted on those alone: the head's weights;
+3. the same is done six times with whole writers held out, so every row gets scores from heads
+   that never saw its writer;
+4. the bands are chosen on those out-of-fold scores, after the rules: greedily, the threshold
+   move that catches most violations not caught yet per new false alarm, until the model's false
+   alarms reach ``FALSE_ALARM_BUDGET`` of the clean rows. ``high`` is where a head raised no
+   out-of-fold false alarm at all.
+
+Needs scikit-learn (the ``train`` extra); the gateway never imports this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..normalize import default_normalizer
+from .corpus import ANSWER_CATEGORIES, AnswerRow, load_answers, writer_folds
+from .ngram import FORMAT, SCALE, feature_text, ngrams
+
+MODEL_FILE = Path(__file__).resolve().parent / "answers.json.gz"
+ORDERS = (1, 3)
+MIN_WRITERS = 2
+TOP_K = 2000
+C = 1.0
+FOLDS = 6
+FALSE_ALARM_BUDGET = 0.004
+DIGITS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Heads:
+    """Fitted heads: fixed-point bias per head and (head, weight) pairs per n-gram."""
+
+    bias: list[int]
+    weights: dict[str, list[tuple[int, int]]]
+
+    def logit(self, grams: set[str], head: int) -> float:
+        total = self.bias[head]
+        for gram in grams:
+            for which, weight in self.weights.get(gram, ()):
+                if which == head:
+                    total += weight
+        return total / SCALE
+
+
+def features_of(rows: Sequence[AnswerRow]) -> list[set[str]]:
+    normalizer = default_normalizer()
+    return [ngrams(feature_text(normalizer(row.text)), ORDERS) for row in rows]
+
+
+def vocabulary(rows: Sequence[AnswerRow], features: Sequence[set[str]]) -> list[str]:
+    writers: dict[str, set[str]] = defaultdict(set)
+    for row, grams in zip(rows, features, strict=True):
+        for gram in grams:
+            writers[gram].add(row.writer)
+    return sorted(gram for gram, who in writers.items() if len(who) >= MIN_WRITERS)
+
+
+def fit(rows: Sequence[AnswerRow], features: Sequence[set[str]], heads: Sequence[str]) -> Heads:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    vocab = vocabulary(rows, features)
+    index = {gram: i for i, gram in enumerate(vocab)}
+    indptr, indices = [0], []
+    for grams in features:
+        indices.extend(sorted(index[g] for g in grams if g in index))
+        indptr.append(len(indices))
+    matrix = csr_matrix(
+        (np.ones(len(indices)), np.array(indices, dtype=np.int64), np.array(indptr)),
+        shape=(len(rows), len(vocab)),
+    )
+
+    def regression() -> Any:
+        return LogisticRegression(C=C, solver="liblinear", random_state=0, max_iter=5000)
+
+    bias: list[int] = []
+    weights: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for which, head in enumerate(heads):
+        target = np.array([head in row.labels for row in rows], dtype=np.int64)
+        if target.sum() == 0:
+            bias.append(-10 * SCALE)
+            continue
+        chosen = np.sort(np.argsort(-np.abs(regression().fit(matrix, target).coef_[0]))[:TOP_K])
+        model = regression().fit(matrix[:, chosen], target)
+        bias.append(round(float(model.intercept_[0]) * SCALE))
+        for column, value in zip(chosen, model.coef_[0], strict=True):
+            weight = round(float(value) * SCALE)
+            if weight:
+                weights[vocab[column]].append((which, weight))
+    return Heads(bias, dict(weights))
+
+
+def out_of_fold(
+    rows: Sequence[AnswerRow], features: Sequence[set[str]], heads: Sequence[str]
+) -> list[list[float]]:
+    """Each row's probabilities from heads trained without its writer."""
+    scores = [[0.0] * len(heads) for _ in rows]
+    for held in writer_folds([row.writer for row in rows], FOLDS):
+        train = [i for i, row in enumerate(rows) if row.writer not in held]
+        fitted = fit([rows[i] for i in train], [features[i] for i in train], heads)
+        for i, row in enumerate(rows):
+            if row.writer in held:
+                scores[i] = [_sigmoid(fitted.logit(features[i], h)) for h in range(len(heads))]
+    return scores
+
+
+def choose_bands(
+    rows: Sequence[AnswerRow],
+    scores: Sequence[Sequence[float]],
+    heads: Sequence[str],
+    caught_by_rules: Sequence[bool],
+) -> dict[str, dict[str, float]]:
+    """Greedy per-head thresholds on out-of-fold scores (see the module docstring)."""
+    import numpy as np
+
+    # Recall is gained on every writer; false alarms are counted on every writer too, the older,
+    # plainer sets included: a real shop's answers are often short and plain like theirs.
+    labelled = np.array([bool(row.labels) for row in rows])
+    judged = np.ones(len(rows), dtype=bool)
+    violating = labelled
+    rules = np.array(caught_by_rules, dtype=bool)
+    clean = ~labelled & ~rules
+    matrix = np.round(np.array(scores, dtype=np.float64), DIGITS)
+    budget = int(FALSE_ALARM_BUDGET * (judged & ~violating).sum())
+    low = np.ones(len(heads))
+    stopped = rules.copy()
+    alarms = 0
+    while True:
+        best: tuple[float, int, float] | None = None
+        for h in range(len(heads)):
+            # Each candidate is the score of a violating row not stopped yet.
+            for value in np.unique(matrix[violating & ~stopped, h])[::-1]:
+                if value >= low[h]:
+                    continue
+                newly = (matrix[:, h] >= value) & ~stopped
+                added = int((newly & clean).sum())
+                if alarms + added > budget:
+                    break
+                ratio = int((newly & violating).sum()) / (added + 0.5)
+                if best is None or ratio > best[0]:
+                    best = (ratio, h, float(value))
+        if best is None:
+            break
+        _, h, value = best
+        low[h] = value
+        stopped |= matrix[:, h] >= value
+        alarms = int((stopped & clean).sum())
+    bands: dict[str, dict[str, float]] = {}
+    for h, head in enumerate(heads):
+        if low[h] >= 1.0:
+            continue
+        cleanest = float(matrix[clean, h].max()) if clean.any() else 0.0
+        high = min(0.9999, max(float(low[h]), round(cleanest + 1e-4, DIGITS)))
+        bands[head] = {"high": high, "low": float(low[h])}
+    return bands
+
+
+def train(rule_check: Callable[[str, str], bool]) -> dict[str, Any]:
+    rows = load_answers(("train",))
+    features = features_of(rows)
+    heads = list(ANSWER_CATEGORIES)
+    oof = out_of_fold(rows, features, heads)
+    caught = [rule_check(row.text, row.platform) for row in rows]
+    bands = choose_bands(rows, oof, heads, caught)
+    fitted = fit(rows, features, heads)
+    writers = Counter(row.writer for row in rows)
+    return {
+        "format": FORMAT,
+        "heads": heads,
+        "orders": list(ORDERS),
+        "bias": fitted.bias,
+        "bands": bands,
+        "weights": {gram: [list(p) for p in pairs] for gram, pairs in fitted.weights.items()},
+        "meta": {
+            "task": "answers",
+            "writers": dict(sorted(writers.items())),
+            "rows": len(rows),
+            "c": C,
+            "top_k": TOP_K,
+            "min_writers": MIN_WRITERS,
+            "folds": FOLDS,
+            "false_alarm_budget": FALSE_ALARM_BUDGET,
+        },
+    }
+
+
+def dumps(model: dict[str, Any]) -> bytes:
+    text = json.dumps(model, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+
+
+def _sigmoid(value: float) -> float:
+    if value >= 0:
+        return 1.0 / (1.0 + math.exp(-value))
+    exp = math.exp(value)
+    return exp / (1.0 + exp)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--check", action="store_true", help="compare with the shipped file")
+    args = parser.parse_args(argv)
+    from .rules_only import rules_catch
+
+    data = dumps(train(rules_catch))
+    if args.check:
+        same = args.out.read_bytes() == data
+        print("identical" if same else f"differs from {args.out}")
+        return 0 if same else 1
+    args.out.write_bytes(data)
+    print(f"wrote {args.out} ({len(data) // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
