@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .detectors.base import Detector
+from .detectors.deals import DealDetector
 from .detectors.emails import EmailDetector
 from .detectors.identifiers import IdentifierDetector
 from .detectors.lexicon import LexiconDetector
@@ -49,6 +50,7 @@ def build_guardrails(
         QrCodeDetector(),
         StoreDetector(),
         PaymentDetector(),
+        DealDetector(),
         # Last: what the specialised detectors found keeps their spans (see engine.distinct).
         IdentifierDetector(),
     ]

@@ -39,6 +39,10 @@ CLEARABLE = frozenset(
         "qr_code.decode",
         "redirect.destination",
         "payment.transfer",
+        "private_deal.review",
+        "private_deal.complaint",
+        "private_deal.fake_order",
+        "private_deal.settlement",
     }
 )
 # Compact view, in the finding's clause before it: a refusal or warning that holds for the clause,
