@@ -10,19 +10,18 @@ import aiohttp
 from aiohttp import web
 
 from .appkeys import CHECKS, CONFIG, EVENTS, HANDOFFS, MESSAGES, PRIVACY, STORE, Checks
-from .checking import GuardrailsAnswerCheck, ScreenMessageCheck
-from .config import ConfigHolder, LoadedConfig
+from .checks import GuardrailsAnswerCheck, ScreenMessageCheck
+from .core.config import ConfigError, ConfigHolder, GatewaySettings, LoadedConfig
+from .core.looplag import LoopLagMonitor
+from .core.middleware import error_middleware
+from .core.tasks import BackgroundTasks
+from .core.types import Clock
 from .crypto import PhoneCipher
-from .errors import ConfigError
-from .handoff import BackgroundTasks, ConversationEvents, HandoffService, WebhookNotifier
-from .looplag import LoopLagMonitor
+from .handoff import ConversationEvents, HandoffService, WebhookNotifier
 from .messages import MessageService
-from .middleware import error_middleware
 from .privacy import PrivacyService
 from .routes import setup_routes
-from .settings import GatewaySettings
 from .stores import StoreBackend, open_backend
-from .types import Clock
 from .upstream import BotClient
 
 

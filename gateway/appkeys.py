@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from .checks import AnswerCheck, MessageCheck
-from .config import ConfigHolder
+from .core.config import ConfigHolder
 from .handoff import ConversationEvents, HandoffService
 from .messages import MessageService
 from .privacy import PrivacyService

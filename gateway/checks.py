@@ -6,13 +6,16 @@ Until then the defaults let everything through, so the path is the same shape ei
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from guardrails import Action, MessageVerdict
+from guardrails import Action, Guardrails, MessageVerdict
+from guardrails.escalation import MessageScreen
 
-from .shops import ShopConfig
+from .core.config import ShopConfig
+from .core.config.compile import escalation_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +73,59 @@ class PassThrough:
         self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
     ) -> MessageReview:
         return review
+
+
+class GuardrailsAnswerCheck:
+    """Checks an answer with the guardrails of the configuration in force right now."""
+
+    def __init__(self, current: Callable[[], Mapping[str, Guardrails]]) -> None:
+        self._current = current
+
+    def review_answer(self, shop: ShopConfig, text: str) -> AnswerReview:
+        guardrails = self._current().get(shop.shop_id)
+        if guardrails is None:
+            # A shop without compiled guardrails must not pass answers unchecked (fail closed).
+            missing = {
+                "rule": "guardrails.missing",
+                "category": "error",
+                "severity": "serious",
+                "action": "escalate",
+                "start": 0,
+                "end": len(text),
+                "evidence": "",
+            }
+            return AnswerReview(Action.ESCALATE, shop.replies.holding, (missing,))
+        verdict = guardrails.check(text)
+        return AnswerReview(
+            verdict.action, verdict.text, tuple(r.to_json() for r in verdict.findings)
+        )
+
+
+class ScreenMessageCheck:
+    """Screens a shopper message with the screen of the configuration in force right now."""
+
+    def __init__(self, current: Callable[[], MessageScreen]) -> None:
+        self._current = current
+
+    def screen_message(self, shop: ShopConfig, text: str) -> MessageReview:
+        verdict = self._current().screen(text, escalation_policy(shop))
+        return MessageReview(verdict.reasons, verdict.sentiment, tuple(verdict.rules), verdict)
+
+    async def weigh_message(
+        self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
+    ) -> MessageReview:
+        screen, policy = self._current(), escalation_policy(shop)
+        verdict = review.verdict
+        if verdict is None:  # screened elsewhere: screen again
+            verdict = screen.screen(text, policy)
+        # One run of Han characters is decoded per step (~12 µs a character); between steps
+        # the loop serves everything else, so a long message never stalls it.
+        steps = screen.weigh_steps(text, verdict, policy, previous)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                verdict = done.value
+                break
+            await asyncio.sleep(0)
+        return MessageReview(verdict.reasons, verdict.sentiment, tuple(verdict.rules), verdict)

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +22,11 @@ import orjson
 
 from guardrails import Action, Guardrails
 
-from .errors import Conflict, GatewayError, NotFound
-from .logging import conversation_ref, event
-from .shops import ShopConfig, ShopRegistry
+from .core.config import ShopConfig, ShopRegistry
+from .core.errors import Conflict, GatewayError, NotFound
+from .core.logging import conversation_ref, event
+from .core.tasks import BackgroundTasks
+from .core.types import Clock
 from .stores.handoff_base import (
     HandoffStore,
     Ticket,
@@ -33,7 +35,6 @@ from .stores.handoff_base import (
     TransitionRefused,
     new_ticket_id,
 )
-from .types import Clock
 
 log = logging.getLogger("gateway.handoff")
 
@@ -96,25 +97,6 @@ def ticket_json(ticket: Ticket) -> dict[str, object]:
         "assigned_to": ticket.assigned_to,
         "agent_deadline": ticket.agent_deadline,
     }
-
-
-class BackgroundTasks:
-    """Tasks a request starts but does not wait for; all cancelled and awaited on shutdown."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def start(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
 
 
 class WebhookNotifier:

@@ -23,12 +23,12 @@ from guardrails.similarity import Fingerprint, similar_enough
 from guardrails.similarity import fingerprint as answer_fingerprint
 
 from .checks import AnswerCheck, MessageCheck, MessageReview
+from .core.config import ShopConfig
+from .core.logging import conversation_ref, event, text_hash
+from .core.types import AppendResult, Clock
 from .handoff import ConversationEvents, new_ticket_id
-from .logging import conversation_ref, event, text_hash
-from .shops import ShopConfig
 from .stores import ConversationStore
 from .stores.handoff_base import HandoffStore
-from .types import AppendResult, Clock
 from .upstream import BotClient, BotRequest, UpstreamError
 
 log = logging.getLogger("gateway.messages")

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
+from .core.config import ShopConfig, ShopRegistry
+from .core.config.shops import PrivacyConfig
+from .core.errors import Conflict, GatewayError, NotFound, Unavailable, ValidationFailed
+from .core.logging import event, short_hash
+from .core.phones import is_phone_like, mask_phone, normalize_mobile
+from .core.types import Clock
 from .crypto import PhoneCipher, SealError
-from .errors import Conflict, GatewayError, NotFound, Unavailable, ValidationFailed
-from .logging import event, short_hash
-from .phones import is_phone_like, mask_phone, normalize_mobile
-from .shops import PrivacyConfig, ShopConfig, ShopRegistry
 from .stores.privacy_base import (
     Binding,
     BindingRequest,
@@ -34,7 +36,6 @@ from .stores.privacy_base import (
     new_record_id,
     to_ms,
 )
-from .types import Clock
 
 log = logging.getLogger("gateway.privacy")
 

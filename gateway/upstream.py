@@ -19,8 +19,8 @@ from typing import Any, ClassVar
 import aiohttp
 import orjson
 
-from .logging import event
-from .shops import UpstreamConfig
+from .core.config.shops import UpstreamConfig
+from .core.logging import event
 
 log = logging.getLogger("gateway.upstream")
 

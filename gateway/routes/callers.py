@@ -9,10 +9,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..appkeys import CONFIG, PRIVACY
-from ..auth import authorize
-from ..http import json_response, read_model
+from ..core.auth import authorize
+from ..core.config import Role, ShopConfig
+from ..core.http import json_response, read_model
 from ..privacy import Callers
-from ..shops import Role, ShopConfig
 
 routes = web.RouteTableDef()
 

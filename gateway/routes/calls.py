@@ -12,11 +12,11 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..appkeys import CONFIG, PRIVACY
-from ..auth import authorize, bearer_token
-from ..errors import Forbidden, Unauthorized, Unavailable, ValidationFailed
-from ..http import json_response, read_model, validate_query
+from ..core.auth import authorize, bearer_token
+from ..core.config.shops import hash_key
+from ..core.errors import Forbidden, Unauthorized, Unavailable, ValidationFailed
+from ..core.http import json_response, read_model, validate_query
 from ..privacy import CHINA_TIME
-from ..shops import hash_key
 from ..stores.privacy_base import CallRecord
 
 routes = web.RouteTableDef()

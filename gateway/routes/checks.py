@@ -8,9 +8,8 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from ..appkeys import CHECKS, CONFIG
-from ..auth import authorize
-from ..http import json_response, read_model
-from .messages import checked_text
+from ..core.auth import authorize
+from ..core.http import checked_text, json_response, read_model
 
 routes = web.RouteTableDef()
 

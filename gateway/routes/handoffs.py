@@ -8,12 +8,11 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..appkeys import CONFIG, HANDOFFS, STORE
-from ..auth import authorize
+from ..core.auth import authorize
+from ..core.config import KeyGrant, ShopConfig
+from ..core.http import Identifier, checked_text, json_response, read_model, validate_query
 from ..handoff import ticket_json
-from ..http import json_response, read_model, validate_query
 from ..messages import ShopperMessage
-from ..shops import KeyGrant, ShopConfig
-from .messages import Identifier, checked_text
 
 routes = web.RouteTableDef()
 BASE = "/v1/shops/{shop_id}/handoffs"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..appkeys import CONFIG, STORE
-from ..errors import StoreUnavailable
-from ..http import json_response
+from ..core.errors import StoreUnavailable
+from ..core.http import json_response
 
 routes = web.RouteTableDef()
 

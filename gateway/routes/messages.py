@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..appkeys import CONFIG, EVENTS, MESSAGES, STORE
-from ..auth import authorize
-from ..errors import Conflict, PayloadTooLarge, ValidationFailed
-from ..http import json_response, read_model, validate_query
+from ..core.auth import authorize
+from ..core.errors import Conflict, ValidationFailed
+from ..core.http import Identifier, checked_text, json_response, read_model, validate_query
 from ..messages import MessageInProgress, ShopperMessage
 from ..stores.memory_store import parse_cursor
 
 routes = web.RouteTableDef()
 
-MAX_TEXT_CHARS = 2000
 MAX_WAIT_S = 30
 # A waiter re-reads the store at least this often, to see messages written by other processes.
 POLL_TICK_S = 0.25
-Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@-]{1,128}$")]
 
 
 class MessageIn(BaseModel):
@@ -40,16 +37,6 @@ class MessagesQuery(BaseModel):
     limit: int = Field(100, ge=1, le=500)
     # Long poll: with nothing after the cursor, wait up to this many seconds for a message.
     wait: float = Field(0, ge=0, le=MAX_WAIT_S)
-
-
-def checked_text(text: str) -> str:
-    if len(text) > MAX_TEXT_CHARS:
-        raise PayloadTooLarge(
-            f"text is {len(text)} characters; at most {MAX_TEXT_CHARS} are accepted"
-        )
-    if not text.strip():
-        raise ValidationFailed("text: must not be empty")
-    return text
 
 
 @routes.post("/v1/shops/{shop_id}/messages")

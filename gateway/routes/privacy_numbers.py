@@ -9,14 +9,13 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..appkeys import CONFIG, PRIVACY
-from ..auth import authorize, bearer_token
-from ..errors import Unauthorized, ValidationFailed
-from ..http import json_response, read_model
-from ..phones import normalize_mobile
-from ..shops import MAX_BINDING_TTL_S
+from ..core.auth import authorize, bearer_token
+from ..core.config.shops import MAX_BINDING_TTL_S
+from ..core.errors import Unauthorized, ValidationFailed
+from ..core.http import Identifier, json_response, read_model
+from ..core.phones import normalize_mobile
 from ..stores.privacy_base import Binding
 from .calls import is_telephony
-from .messages import Identifier
 
 routes = web.RouteTableDef()
 

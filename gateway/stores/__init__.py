@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from ..settings import GatewaySettings
-from ..types import Clock
+from ..core.config import GatewaySettings
+from ..core.types import Clock
 from .base import ConversationStore, StoreBackend
 from .memory_store import MemoryBackend
 from .privacy_base import PrivacyStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from ..types import AppendResult, Author, Ownership, StoredMessage
+from ..core.types import AppendResult, Author, Ownership, StoredMessage
 from .handoff_base import HandoffStore
 from .privacy_base import PrivacyStore
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from ..types import Ownership
+from ..core.types import Ownership
 
 TicketState = Literal["pending", "assigned", "resolved", "expired", "cancelled"]
 OPEN_STATES: frozenset[str] = frozenset({"pending", "assigned"})

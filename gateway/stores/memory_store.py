@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..types import AppendResult, Author, Clock, Owner, Ownership, StoredMessage
+from ..core.types import AppendResult, Author, Clock, Owner, Ownership, StoredMessage
 from .handoff_base import (
     OPEN_STATES,
     Escalated,

@@ -33,7 +33,7 @@ from typing import Any, cast
 import orjson
 from redis.asyncio.client import Redis
 
-from ..errors import StoreUnavailable
+from ..core.errors import StoreUnavailable
 from .keys import PREFIX, shop_tag
 from .privacy_base import (
     Binding,

@@ -8,7 +8,7 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from redis.asyncio.client import Redis
 
-from ..types import AppendResult, Author, Owner, Ownership, StoredMessage
+from ..core.types import AppendResult, Author, Owner, Ownership, StoredMessage
 from . import keys
 from .handoff_base import (
     Escalated,

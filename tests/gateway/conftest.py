@@ -16,8 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.app import create_app
-from gateway.config import load_config
-from gateway.settings import load_settings
+from gateway.core.config import load_config, load_settings
 from gateway.stores import MemoryBackend, RedisBackend, StoreBackend
 from tests.conftest import REPO, FakeClock
 

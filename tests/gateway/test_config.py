@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gateway.errors import ConfigError
-from gateway.settings import load_settings
-from gateway.shops import load_shops
+from gateway.core.config import ConfigError, load_settings
+from gateway.core.config.shops import load_shops
 from tests.conftest import REPO
 from tests.gateway.conftest import sha, shop_doc, write_config
 

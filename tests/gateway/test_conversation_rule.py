@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator
 
 from gateway.appkeys import MESSAGES
-from gateway.checking import ScreenMessageCheck
+from gateway.checks import ScreenMessageCheck
 from guardrails import MessageScreen, PhraseList
 from guardrails.sentiment import NO_CUES, Cues
 from tests.gateway.conftest import FakeBot, Gateway

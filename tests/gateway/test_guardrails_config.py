@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import load_config
-from gateway.errors import ConfigError
+from gateway.core.config.snapshot import load_config
+from gateway.core.errors import ConfigError
 from guardrails import Action
 from tests.gateway.conftest import shop_doc, write_config
 

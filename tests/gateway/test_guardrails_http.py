@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from gateway.logging import JsonFormatter
+from gateway.core.logging import JsonFormatter
 from tests.gateway.conftest import AGENT_KEY, SHOP_KEY, FakeBot, Gateway
 
 

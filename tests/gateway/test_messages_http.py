@@ -261,7 +261,7 @@ async def test_messages_after_a_handoff_stay_with_the_human(
 async def test_decision_log_has_no_raw_text(
     gateway: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from gateway.logging import JsonFormatter
+    from gateway.core.logging import JsonFormatter
 
     with caplog.at_level(logging.INFO):
         await gateway.send("我的手机号是13800138000", conversation_id="secret-conv")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from gateway.looplag import LoopLagMonitor
+from gateway.core.looplag import LoopLagMonitor
 from tests.gateway.conftest import FakeBot, Gateway
 
 

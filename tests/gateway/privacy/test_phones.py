@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.phones import is_phone_like, mask_phone, normalize_mobile
+from gateway.core.phones import is_phone_like, mask_phone, normalize_mobile
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from gateway.errors import StoreUnavailable
+from gateway.core.errors import StoreUnavailable
+from gateway.core.types import Ownership
 from gateway.stores import RedisBackend, StoreBackend
-from gateway.types import Ownership
 
 SHOP, CONV = "shop-a", "conv-1"
 

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from gateway.core.types import Ownership
 from gateway.stores import StoreBackend
 from gateway.stores.handoff_base import TicketNotFound, TransitionRefused
-from gateway.types import Ownership
 
 SHOP, CONV = "shop-a", "conv-1"
 IDLE, QUEUE = 60.0, 300.0

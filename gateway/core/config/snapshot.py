@@ -12,9 +12,9 @@ from pathlib import Path
 from guardrails import Guardrails
 from guardrails.escalation import MessageScreen
 
-from .checking import compile_guardrails, compile_screen
-from .errors import ConfigError
-from .logging import event
+from ..errors import ConfigError
+from ..logging import event
+from .compile import compile_guardrails, compile_screen
 from .settings import GatewaySettings
 from .shops import ShopRegistry, load_shops
 

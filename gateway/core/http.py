@@ -5,14 +5,18 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError
 
 from .errors import InvalidJSON, PayloadTooLarge, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
+
+# Conversation, shopper, message and order ids as clients send them.
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@-]{1,128}$")]
+MAX_TEXT_CHARS = 2000
 
 
 def describe(exc: ValidationError) -> list[dict[str, str]]:
@@ -61,3 +65,13 @@ def json_response(
     data: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> web.Response:
     return web.json_response(data, status=status, headers=headers, dumps=dumps)
+
+
+def checked_text(text: str) -> str:
+    if len(text) > MAX_TEXT_CHARS:
+        raise PayloadTooLarge(
+            f"text is {len(text)} characters; at most {MAX_TEXT_CHARS} are accepted"
+        )
+    if not text.strip():
+        raise ValidationFailed("text: must not be empty")
+    return text

@@ -1,4 +1,4 @@
-"""Compiling each shop's guardrails from its config, and the answer check that uses them.
+"""Compiling each shop's guardrails and the shopper-message screen from the config files.
 
 Compiling reads lexicon files and builds automata (a 50,000-phrase lexicon takes ~0.3 s), so it
 runs with the rest of config loading: before the server starts, and off the event loop on reload.
@@ -6,12 +6,9 @@ runs with the rest of config loading: before the server starts, and off the even
 
 from __future__ import annotations
 
-import asyncio
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-
-from pydantic import ValidationError
 
 from guardrails import (
     CATEGORIES,
@@ -33,26 +30,11 @@ from guardrails.sentiment import SentimentScorer, ShopperSentiment
 from guardrails.sentiment.segment import SegmentationModelError
 from guardrails.sentiment.tables_cache import load_segmentation
 
-from .checks import AnswerReview, MessageReview
-from .errors import ConfigError
-from .settings import format_validation_error, read_yaml_mapping
-from .shops import PlatformPreset, ShopConfig
+from ..errors import ConfigError
+from .platforms import PLATFORMS_DIR, PlatformPreset, load_platform_presets
+from .shops import ShopConfig
 
-PLATFORMS_DIR = "platforms"
 LEXICONS_DIR = "lexicons"
-
-
-def load_platform_presets(config_dir: Path) -> dict[str, PlatformPreset]:
-    presets: dict[str, PlatformPreset] = {}
-    for path in sorted((config_dir / PLATFORMS_DIR).glob("*.yaml")):
-        try:
-            preset = PlatformPreset.model_validate(read_yaml_mapping(path))
-        except ValidationError as exc:
-            raise ConfigError(format_validation_error(str(path), exc)) from exc
-        if preset.platform != path.stem:
-            raise ConfigError(f"{path}: platform: '{preset.platform}' must match the file name")
-        presets[preset.platform] = preset
-    return presets
 
 
 def _policy(shop: ShopConfig, preset: PlatformPreset, source: str) -> Policy:
@@ -120,32 +102,6 @@ def compile_guardrails(config_dir: Path, shops: Mapping[str, ShopConfig]) -> dic
     return compiled
 
 
-class GuardrailsAnswerCheck:
-    """Checks an answer with the guardrails of the configuration in force right now."""
-
-    def __init__(self, current: Callable[[], Mapping[str, Guardrails]]) -> None:
-        self._current = current
-
-    def review_answer(self, shop: ShopConfig, text: str) -> AnswerReview:
-        guardrails = self._current().get(shop.shop_id)
-        if guardrails is None:
-            # A shop without compiled guardrails must not pass answers unchecked (fail closed).
-            missing = {
-                "rule": "guardrails.missing",
-                "category": "error",
-                "severity": "serious",
-                "action": "escalate",
-                "start": 0,
-                "end": len(text),
-                "evidence": "",
-            }
-            return AnswerReview(Action.ESCALATE, shop.replies.holding, (missing,))
-        verdict = guardrails.check(text)
-        return AnswerReview(
-            verdict.action, verdict.text, tuple(r.to_json() for r in verdict.findings)
-        )
-
-
 @functools.cache
 def shared_scorer(model_cache: Path | None = None) -> SentimentScorer:
     """The customer-service sentiment model, loaded once per process, never per reload: under a
@@ -180,33 +136,3 @@ def escalation_policy(shop: ShopConfig) -> EscalationPolicy:
         conversation=config.conversation,
         conversation_below=config.conversation_below,
     )
-
-
-class ScreenMessageCheck:
-    """Screens a shopper message with the screen of the configuration in force right now."""
-
-    def __init__(self, current: Callable[[], MessageScreen]) -> None:
-        self._current = current
-
-    def screen_message(self, shop: ShopConfig, text: str) -> MessageReview:
-        verdict = self._current().screen(text, escalation_policy(shop))
-        return MessageReview(verdict.reasons, verdict.sentiment, tuple(verdict.rules), verdict)
-
-    async def weigh_message(
-        self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
-    ) -> MessageReview:
-        screen, policy = self._current(), escalation_policy(shop)
-        verdict = review.verdict
-        if verdict is None:  # screened elsewhere: screen again
-            verdict = screen.screen(text, policy)
-        # One run of Han characters is decoded per step (~12 µs a character); between steps
-        # the loop serves everything else, so a long message never stalls it.
-        steps = screen.weigh_steps(text, verdict, policy, previous)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                verdict = done.value
-                break
-            await asyncio.sleep(0)
-        return MessageReview(verdict.reasons, verdict.sentiment, tuple(verdict.rules), verdict)

@@ -22,9 +22,9 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import ConfigError
-from .phones import normalize_mobile
-from .settings import format_validation_error, read_yaml_mapping
+from ..errors import ConfigError
+from ..phones import normalize_mobile
+from .files import format_validation_error, read_yaml_mapping
 
 Platform = Literal["jd", "douyin", "kuaishou"]
 Role = Literal["shop", "agent", "admin"]
@@ -32,11 +32,13 @@ Role = Literal["shop", "agent", "admin"]
 SHOP_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """Unknown fields are errors; a loaded model is never edited."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class UpstreamConfig(_Strict):
+class UpstreamConfig(Strict):
     """The shop's own bot: where it answers and how long we wait for it."""
 
     url: AnyHttpUrl
@@ -46,7 +48,7 @@ class UpstreamConfig(_Strict):
     retry_backoff_s: float = Field(0.05, ge=0, le=5)
 
 
-class ApiKeyConfig(_Strict):
+class ApiKeyConfig(Strict):
     """A key is given as the SHA-256 of its value, or as the name of a variable that holds it."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
@@ -61,7 +63,7 @@ class ApiKeyConfig(_Strict):
         return self
 
 
-class RepliesConfig(_Strict):
+class RepliesConfig(Strict):
     """Texts the gateway itself sends to the shopper."""
 
     holding: str = Field("正在为您转接人工客服，请稍候…", min_length=1, max_length=500)
@@ -78,30 +80,26 @@ class RepliesConfig(_Strict):
     )
 
 
-Action = Literal["allow", "flag", "redact", "block", "escalate"]
+# The names of guardrails' Action and Severity values, as config files spell them.
+ActionName = Literal["allow", "flag", "redact", "block", "escalate"]
 SeverityName = Literal["minor", "general", "serious", "especially_serious"]
 
 
-class CategoryRuleConfig(_Strict):
-    action: Action
-    severity: SeverityName
-
-
-class CategoryOverride(_Strict):
+class CategoryOverride(Strict):
     """A shop's change to its platform preset for one category; unset fields keep the preset."""
 
-    action: Action | None = None
+    action: ActionName | None = None
     severity: SeverityName | None = None
 
 
-class ShopLexicon(_Strict):
+class ShopLexicon(Strict):
     """An extra phrase file of the shop's (one phrase a line), path relative to the config dir."""
 
     file: str = Field(min_length=1)
     category: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
 
 
-class GuardrailsConfig(_Strict):
+class GuardrailsConfig(Strict):
     """Outgoing-answer checks on top of the platform preset (config/platforms/<platform>.yaml)."""
 
     categories: dict[str, CategoryOverride] = Field(default_factory=dict)
@@ -111,15 +109,7 @@ class GuardrailsConfig(_Strict):
     mask: str = Field("***", min_length=1, max_length=10)
 
 
-class PlatformPreset(_Strict):
-    """What every shop of a platform starts from: its own domains and a rule per category."""
-
-    platform: Platform
-    allowed_domains: list[str] = Field(min_length=1)
-    categories: dict[str, CategoryRuleConfig]
-
-
-class WebhookConfig(_Strict):
+class WebhookConfig(Strict):
     """Where agents' tools learn of a new handoff at once (polling the queue works too)."""
 
     url: AnyHttpUrl
@@ -128,7 +118,7 @@ class WebhookConfig(_Strict):
     backoff_s: float = Field(0.5, ge=0, le=60)  # doubled after each failed attempt
 
 
-class EscalationConfig(_Strict):
+class EscalationConfig(Strict):
     """When a conversation goes to a human, and how long the human side may take."""
 
     human_request: bool = True
@@ -180,7 +170,7 @@ def _first_duplicate(values: list[str]) -> str | None:
     return None
 
 
-class PrivacyConfig(_Strict):
+class PrivacyConfig(Strict):
     """Privacy numbers for after-sale calls: where the shop's virtual numbers come from (its own
     ``numbers`` or a shared ``platform_pool``) and which of its phones may call through them."""
 
@@ -207,7 +197,7 @@ class PrivacyConfig(_Strict):
         return self
 
 
-class PlatformPoolConfig(_Strict):
+class PlatformPoolConfig(Strict):
     """Virtual numbers shared by several shops (``pools/<pool>.yaml`` next to ``shops/``)."""
 
     pool: str = Field(pattern=SHOP_ID_PATTERN)
@@ -221,7 +211,7 @@ class PlatformPoolConfig(_Strict):
         return self
 
 
-class ShopConfig(_Strict):
+class ShopConfig(Strict):
     shop_id: str = Field(pattern=SHOP_ID_PATTERN)
     platform: Platform
     name: str = ""

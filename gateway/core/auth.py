@@ -6,8 +6,8 @@ from collections.abc import Collection
 
 from aiohttp import web
 
+from .config import KeyGrant, Role, ShopConfig, ShopRegistry
 from .errors import Forbidden, Unauthorized, UnknownShop
-from .shops import KeyGrant, Role, ShopConfig, ShopRegistry
 
 
 def require_shop(registry: ShopRegistry, shop_id: str) -> ShopConfig:

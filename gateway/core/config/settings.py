@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from .files import format_validation_error, read_yaml_mapping
 
 ENV_PREFIX = "GATEWAY_"
 
@@ -97,31 +97,6 @@ class _MappingSource(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         return dict(self._data)
-
-
-def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """Parse one YAML file that must hold a mapping; errors name the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: must be a mapping at the top level")
-    return data
-
-
-def format_validation_error(source: str, exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        problems.append(f"{where}: {error['msg']}")
-    return f"{source}: " + "; ".join(problems)
 
 
 def load_settings(config_dir: Path, **overrides: Any) -> GatewaySettings:
