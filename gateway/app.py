@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 import aiohttp
 from aiohttp import web
 
-from .appkeys import CHECKS, CONFIG, EVENTS, HANDOFFS, MESSAGES, PRIVACY, STORE, Checks
-from .checks import GuardrailsAnswerCheck, ScreenMessageCheck
+from .appkeys import CHECKS, CONFIG, EVENTS, HANDOFFS, MESSAGES, PRIVACY, STORE
+from .checks import Checks
 from .core.config import ConfigError, ConfigHolder, GatewaySettings, LoadedConfig
 from .core.looplag import LoopLagMonitor
 from .core.middleware import error_middleware
@@ -36,10 +36,7 @@ def create_app(
     cipher = privacy_cipher(settings, config)
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
     holder = app[CONFIG] = ConfigHolder(config, settings, environ)
-    checks = app[CHECKS] = Checks(
-        answer=GuardrailsAnswerCheck(lambda: holder.current.guardrails),
-        message=ScreenMessageCheck(lambda: holder.current.screen),
-    )
+    checks = app[CHECKS] = Checks(lambda: holder.current.guardrails, lambda: holder.current.screen)
 
     events = app[EVENTS] = ConversationEvents()
 
@@ -50,7 +47,7 @@ def create_app(
         app[HANDOFFS] = HandoffService(
             backend.handoffs,
             lambda: holder.current.shops,
-            lambda: holder.current.guardrails,
+            checks,
             events,
             clock,
         )
@@ -69,8 +66,7 @@ def create_app(
                 app[STORE].conversations,
                 app[STORE].handoffs,
                 BotClient(session),
-                checks.answer,
-                checks.message,
+                checks,
                 events,
                 webhooks.handoff_created,
                 clock,

@@ -13,15 +13,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import orjson
 
-from guardrails import Action, Guardrails
+from guardrails import Action, RatedFinding, Verdict
 
+from .checks import Checks, finding_summary
 from .core.config import ShopConfig, ShopRegistry
 from .core.errors import Conflict, GatewayError, NotFound
 from .core.logging import conversation_ref, event
@@ -50,10 +51,18 @@ class UnknownTicket(NotFound):
 
 
 class ReplyBlocked(GatewayError):
-    """An agent's reply that the shop's guardrails would block: nothing is delivered."""
+    """An agent's reply that the shop's guardrails would not deliver (blocked, or held because
+    the check escalated): nothing is delivered."""
 
     status = 422
     code = "reply_blocked"
+
+    @classmethod
+    def held(cls, verdict: Verdict) -> ReplyBlocked:
+        return cls(
+            "the shop's rules do not allow this reply: " + ", ".join(verdict.categories),
+            details=[finding_summary(rated) for rated in verdict.findings],
+        )
 
 
 class ConversationEvents:
@@ -143,10 +152,12 @@ class WebhookNotifier:
 
 
 @dataclass(frozen=True, slots=True)
-class AgentReply:
+class SentReply:
+    """An agent's reply as delivered (redacted, when the guardrails redact)."""
+
     cursor: str
     delivered: str
-    findings: list[dict[str, object]]
+    findings: tuple[RatedFinding, ...]
 
 
 class HandoffService:
@@ -156,13 +167,13 @@ class HandoffService:
         self,
         store: HandoffStore,
         shops: Callable[[], ShopRegistry],
-        guardrails: Callable[[], Mapping[str, Guardrails]],
+        checks: Checks,
         events: ConversationEvents,
         clock: Clock = time.time,
     ) -> None:
         self._store = store
         self._shops = shops
-        self._guardrails = guardrails
+        self._checks = checks
         self._events = events
         self._clock = clock
 
@@ -186,21 +197,14 @@ class HandoffService:
 
     async def reply(
         self, shop: ShopConfig, ticket_id: str, agent: str, message_id: str, text: str
-    ) -> AgentReply:
-        guardrails = self._guardrails().get(shop.shop_id)
-        if guardrails is None:
-            raise ReplyBlocked("this shop's guardrails are not loaded; nothing was sent")
-        verdict = guardrails.check(text)
-        findings = [r.to_json() for r in verdict.findings]
+    ) -> SentReply:
+        # The same seam as the bot's answers, failing closed the same way: a reply the check
+        # escalates (or cannot check) is held, like one it blocks.
+        verdict = self._checks.check_answer(shop, text)
+        rules = [rated.finding.rule for rated in verdict.findings]
         if verdict.action >= Action.BLOCK:
-            event(log, "handoff.reply_blocked", shop=shop.shop_id, ticket=ticket_id,
-                  rules=[f["rule"] for f in findings])  # fmt: skip
-            raise ReplyBlocked(
-                "the shop's rules do not allow this reply: "
-                + ", ".join(sorted({str(f["category"]) for f in findings})),
-                details=[{k: f[k] for k in ("rule", "category", "severity", "action", "start",
-                                            "end")} for f in findings],
-            )  # fmt: skip
+            event(log, "handoff.reply_blocked", shop=shop.shop_id, ticket=ticket_id, rules=rules)
+            raise ReplyBlocked.held(verdict)
         with _translated(ticket_id):
             cursor = await self._store.agent_reply(
                 shop.shop_id, ticket_id, agent, message_id, verdict.text, self._clock(),
@@ -209,8 +213,8 @@ class HandoffService:
         ticket = await self.ticket(shop, ticket_id)
         self._events.notify(shop.shop_id, ticket.conversation_id)
         event(log, "handoff.replied", shop=shop.shop_id, ticket=ticket_id, agent=agent,
-              action=verdict.action.label, rules=[f["rule"] for f in findings])  # fmt: skip
-        return AgentReply(cursor, verdict.text, findings)
+              action=verdict.action.label, rules=rules)  # fmt: skip
+        return SentReply(cursor, verdict.text, verdict.findings)
 
     async def resolve(self, shop: ShopConfig, ticket_id: str, agent: str) -> Ticket:
         with _translated(ticket_id):

@@ -18,11 +18,11 @@ from typing import Any, Literal
 
 import orjson
 
-from guardrails import Action
+from guardrails import Action, Finding, MessageVerdict, RatedFinding, Severity
 from guardrails.similarity import Fingerprint, similar_enough
 from guardrails.similarity import fingerprint as answer_fingerprint
 
-from .checks import AnswerCheck, MessageCheck, MessageReview
+from .checks import Checks
 from .core.config import ShopConfig
 from .core.logging import conversation_ref, event, text_hash
 from .core.types import AppendResult, Clock
@@ -60,7 +60,7 @@ class MessageOutcome:
     message_id: str
     route: Route
     reply: Reply | None
-    findings: list[dict[str, Any]]
+    findings: tuple[RatedFinding, ...]
     replayed: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -69,7 +69,7 @@ class MessageOutcome:
             "message_id": self.message_id,
             "route": self.route,
             "reply": self.reply.to_json() if self.reply else None,
-            "findings": self.findings,
+            "findings": [finding.to_json() for finding in self.findings],
         }
 
     @functools.cached_property
@@ -86,9 +86,15 @@ class MessageOutcome:
             message_id=data["message_id"],
             route=data["route"],
             reply=Reply(reply["text"], reply["from"]) if reply else None,
-            findings=data["findings"],
+            findings=tuple(_rated_finding(finding) for finding in data["findings"]),
             replayed=True,
         )
+
+
+def _rated_finding(data: dict[str, Any]) -> RatedFinding:
+    """A finding read back from a recorded outcome (``RatedFinding.to_json`` reversed)."""
+    finding = Finding(data["rule"], data["category"], data["start"], data["end"], data["evidence"])
+    return RatedFinding(finding, Severity.parse(data["severity"]), Action.parse(data["action"]))
 
 
 class MessageInProgress(Exception):
@@ -101,8 +107,7 @@ class MessageService:
         conversations: ConversationStore,
         handoffs: HandoffStore,
         bot: BotClient,
-        answer_check: AnswerCheck,
-        message_check: MessageCheck,
+        checks: Checks,
         events: ConversationEvents,
         on_handoff: Callable[[ShopConfig, str, str, list[str], float], None],
         clock: Clock = time.time,
@@ -110,8 +115,7 @@ class MessageService:
         self._conversations = conversations
         self._handoffs = handoffs
         self._bot = bot
-        self._answer_check = answer_check
-        self._message_check = message_check
+        self._checks = checks
         self._events = events
         self._on_handoff = on_handoff
         self._clock = clock
@@ -141,7 +145,7 @@ class MessageService:
             text_hash=text_hash(message.text),
             route=outcome.route,
             reply_from=outcome.reply.sender if outcome.reply else None,
-            rules=[finding["rule"] for finding in outcome.findings],
+            rules=[rated.finding.rule for rated in outcome.findings],
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
             **decision,
         )
@@ -156,17 +160,17 @@ class MessageService:
     ) -> MessageOutcome:
         if written.ownership.owner == "human":
             # A human owns the conversation: the message is in the log for the agent; no bot call.
-            outcome = self._outcome(message, "human", None, [])
+            outcome = self._outcome(message, "human", None, ())
             await self._conversations.record_outcome(
                 shop.shop_id, message.conversation_id, message.message_id, outcome.body
             )
             return outcome
 
-        screened = self._message_check.screen_message(shop, message.text)
-        if screened.escalate_reasons:
+        screened = self._checks.screen_message(shop, message.text)
+        if screened.reasons:
             # A request for a human or a sensitive matter: the bot is not asked. The message is
             # weighed all the same, so that the ticket carries the shopper's sentiment.
-            review = await self._message_check.weigh_message(
+            review = await self._checks.weigh_message(
                 shop, message.text, screened, written.last_sentiment
             )
             return await self._message_escalates(shop, message, review, decision)
@@ -183,13 +187,13 @@ class MessageService:
         asking = asyncio.create_task(self._bot.ask(shop.upstream, request))
         try:
             await asyncio.sleep(0)  # let the request get under way
-            review = await self._message_check.weigh_message(
+            review = await self._checks.weigh_message(
                 shop, message.text, screened, written.last_sentiment
             )
         except BaseException:
             asking.cancel()
             raise
-        if review.escalate_reasons:
+        if review.reasons:
             # Negative enough for a person: the bot's answer would not be sent, so it is not
             # waited for.
             await _abandon(asking)
@@ -217,11 +221,11 @@ class MessageService:
                 attempts=exc.attempts,
                 detail=str(exc),
             )
-            return await self._to_human(shop, message, [exc.reason], [], review.sentiment)
+            return await self._to_human(shop, message, [exc.reason], (), review.sentiment)
         decision.update(upstream_status=answer.status, upstream_ms=round(answer.latency_ms, 2))
 
-        verdict = self._answer_check.review_answer(shop, answer.text)
-        findings = list(verdict.findings)
+        verdict = self._checks.check_answer(shop, answer.text)
+        findings = verdict.findings
         if verdict.action is Action.ESCALATE:
             return await self._to_human(
                 shop, message, ["answer_escalated"], findings, review.sentiment
@@ -264,16 +268,16 @@ class MessageService:
         self,
         shop: ShopConfig,
         message: ShopperMessage,
-        review: MessageReview,
+        review: MessageVerdict,
         decision: dict[str, Any],
     ) -> MessageOutcome:
-        reasons = list(review.escalate_reasons)
+        reasons = list(review.reasons)
         decision["reasons"] = reasons
         if review.rules:
             decision["message_rules"] = list(review.rules)
         if review.sentiment is not None:
             decision["sentiment"] = round(review.sentiment, 3)
-        return await self._to_human(shop, message, reasons, [], review.sentiment)
+        return await self._to_human(shop, message, reasons, (), review.sentiment)
 
     @staticmethod
     def _repeats(shop: ShopConfig, fingerprint: str, previous: Sequence[str]) -> bool:
@@ -297,7 +301,7 @@ class MessageService:
         shop: ShopConfig,
         message: ShopperMessage,
         reasons: list[str],
-        findings: list[dict[str, Any]],
+        findings: tuple[RatedFinding, ...],
         sentiment: float | None,
     ) -> MessageOutcome:
         holding = shop.replies.holding
@@ -331,7 +335,7 @@ class MessageService:
         message: ShopperMessage,
         route: Route,
         reply: Reply | None,
-        findings: list[dict[str, Any]],
+        findings: tuple[RatedFinding, ...],
     ) -> MessageOutcome:
         return MessageOutcome(message.conversation_id, message.message_id, route, reply, findings)
 

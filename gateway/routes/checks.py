@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from ..appkeys import CHECKS, CONFIG
+from ..checks import finding_summary
 from ..core.auth import authorize
 from ..core.http import checked_text, json_response, read_model
 
@@ -33,19 +34,17 @@ async def check(request: web.Request) -> web.Response:
     text = checked_text(body.text)
     checks = request.app[CHECKS]
     if body.direction == "answer":
-        review = checks.answer.review_answer(shop, text)
+        verdict = checks.check_answer(shop, text)
         return json_response(
             {
-                "action": review.action.label,
-                "text": review.text,
-                "findings": [
-                    {key: finding[key] for key in FINDING_FIELDS} for finding in review.findings
-                ],
+                "action": verdict.action.label,
+                "text": verdict.text,
+                "findings": [finding_summary(rated) for rated in verdict.findings],
             }
         )
-    screened = checks.message.screen_message(shop, text)
-    message = await checks.message.weigh_message(shop, text, screened, None)
-    reasons = list(message.escalate_reasons)
+    screened = checks.screen_message(shop, text)
+    message = await checks.weigh_message(shop, text, screened, None)
+    reasons = list(message.reasons)
     return json_response(
         {
             "action": "escalate" if reasons else "allow",
@@ -55,6 +54,3 @@ async def check(request: web.Request) -> web.Response:
             "findings": [],
         }
     )
-
-
-FINDING_FIELDS = ("rule", "category", "severity", "action", "start", "end")

@@ -90,7 +90,11 @@ async def reply(request: web.Request) -> web.Response:
         shop, request.match_info["ticket_id"], grant.key_id, message_id, checked_text(body.text)
     )
     return json_response(
-        {"cursor": sent.cursor, "delivered": sent.delivered, "findings": sent.findings}
+        {
+            "cursor": sent.cursor,
+            "delivered": sent.delivered,
+            "findings": [rated.to_json() for rated in sent.findings],
+        }
     )
 
 

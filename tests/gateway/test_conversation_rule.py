@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 
-from gateway.appkeys import MESSAGES
-from gateway.checks import ScreenMessageCheck
+from gateway.appkeys import CONFIG, MESSAGES
+from gateway.checks import Checks
 from guardrails import MessageScreen, PhraseList
 from guardrails.sentiment import NO_CUES, Cues
 from tests.gateway.conftest import FakeBot, Gateway
@@ -33,7 +33,9 @@ async def test_two_negative_messages_in_a_row_escalate(gateway: Gateway, fake_bo
     # 0.85 is above the threshold (0.8): alone it does not escalate; twice in a row, below the
     # conversation threshold (0.9), it does. A message with nothing to weigh breaks the run.
     screen = MessageScreen(PhraseList({}, ()), ScriptedScores(iter([0.85, None, 0.85, 0.85])))
-    gateway.app[MESSAGES]._message_check = ScreenMessageCheck(lambda: screen)  # type: ignore[attr-defined]
+    holder = gateway.app[CONFIG]
+    checks = Checks(lambda: holder.current.guardrails, lambda: screen)
+    gateway.app[MESSAGES]._checks = checks
     answers = ["亲，订单已发货", "退款会原路退回", "尺码表在详情页", "发票会随包裹寄出"]
     routes = []
     for index in range(4):
