@@ -16,10 +16,10 @@ from .core.looplag import LoopLagMonitor
 from .core.middleware import error_middleware
 from .core.tasks import BackgroundTasks
 from .core.types import Clock
-from .crypto import PhoneCipher
 from .handoff import ConversationEvents, HandoffService, WebhookNotifier
 from .messages import MessageService
-from .privacy import PrivacyService
+from .privacy.crypto import PhoneCipher
+from .privacy.service import PrivacyService
 from .routes import setup_routes
 from .stores import StoreBackend, open_backend
 from .upstream import BotClient

@@ -8,7 +8,7 @@ from .checks import Checks
 from .core.config import ConfigHolder
 from .handoff import ConversationEvents, HandoffService
 from .messages import MessageService
-from .privacy import PrivacyService
+from .privacy.service import PrivacyService
 from .stores import StoreBackend
 
 CONFIG = web.AppKey("config", ConfigHolder)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import callers, calls, checks, handoffs, health, messages, privacy_numbers
+from ..privacy import routes as privacy
+from . import checks, handoffs, health, messages
 
 
 def setup_routes(app: web.Application) -> None:
@@ -12,6 +13,4 @@ def setup_routes(app: web.Application) -> None:
     app.add_routes(messages.routes)
     app.add_routes(checks.routes)
     app.add_routes(handoffs.routes)
-    app.add_routes(privacy_numbers.routes)
-    app.add_routes(callers.routes)
-    app.add_routes(calls.routes)
+    app.add_routes(privacy.routes)

@@ -6,9 +6,9 @@ import time
 
 from ..core.config import GatewaySettings
 from ..core.types import Clock
+from ..privacy.store import PrivacyStore
 from .base import ConversationStore, StoreBackend
 from .memory_store import MemoryBackend
-from .privacy_base import PrivacyStore
 from .redis_store import RedisBackend
 
 __all__ = [

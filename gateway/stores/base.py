@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from ..core.types import AppendResult, Author, Ownership, StoredMessage
+from ..privacy.store import PrivacyStore
 from .handoff_base import HandoffStore
-from .privacy_base import PrivacyStore
 
 
 class ConversationStore(Protocol):

@@ -3,11 +3,7 @@ Cluster, all of one shop's keys live in one slot and its Lua scripts may touch s
 
 from __future__ import annotations
 
-PREFIX = "gw"
-
-
-def shop_tag(shop_id: str) -> str:
-    return f"{PREFIX}:{{shop:{shop_id}}}"
+from ..core.redis import shop_tag
 
 
 def conversation_meta(shop_id: str, conversation_id: str) -> str:

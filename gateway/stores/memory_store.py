@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..core.types import AppendResult, Author, Clock, Owner, Ownership, StoredMessage
+from ..privacy.memory import MemoryPrivacyStore
 from .handoff_base import (
     OPEN_STATES,
     Escalated,
@@ -22,7 +23,6 @@ from .handoff_base import (
     TicketState,
     TransitionRefused,
 )
-from .memory_privacy import MemoryPrivacyStore
 
 _SWEEP_EVERY = 1024
 

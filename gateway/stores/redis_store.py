@@ -8,7 +8,11 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from redis.asyncio.client import Redis
 
+from ..core.redis import guard as _guard
+from ..core.redis import load_script
+from ..core.redis import text as _text
 from ..core.types import AppendResult, Author, Owner, Ownership, StoredMessage
+from ..privacy.redis import RedisPrivacyStore
 from . import keys
 from .handoff_base import (
     Escalated,
@@ -20,10 +24,6 @@ from .handoff_base import (
     TransitionRefused,
 )
 from .memory_store import KEEP_EXPIRED, KEEP_FINGERPRINTS
-from .redis_common import guard as _guard
-from .redis_common import load_script as _load_script
-from .redis_common import text as _text
-from .redis_privacy import RedisPrivacyStore
 
 TICKET_TTL_S = 40 * 24 * 3600  # tickets outlive their conversation's log for the backlog
 
@@ -69,14 +69,14 @@ class RedisConversationStore(EscalationShortcuts):
     def __init__(self, client: Redis, ttl_s: int) -> None:
         self._client = client
         self._ttl_s = ttl_s
-        self._append_shopper = _load_script(client, "append_shopper")
-        self._append_reply = _load_script(client, "append_reply")
-        self._finish_with_reply = _load_script(client, "finish_with_reply")
-        self._escalate = _load_script(client, "handoff_escalate")
-        self._claim = _load_script(client, "handoff_claim")
-        self._reply = _load_script(client, "handoff_reply")
-        self._end = _load_script(client, "handoff_end")
-        self._sweep = _load_script(client, "handoff_sweep")
+        self._append_shopper = load_script(client, "gateway.stores", "append_shopper")
+        self._append_reply = load_script(client, "gateway.stores", "append_reply")
+        self._finish_with_reply = load_script(client, "gateway.stores", "finish_with_reply")
+        self._escalate = load_script(client, "gateway.stores", "handoff_escalate")
+        self._claim = load_script(client, "gateway.stores", "handoff_claim")
+        self._reply = load_script(client, "gateway.stores", "handoff_reply")
+        self._end = load_script(client, "gateway.stores", "handoff_end")
+        self._sweep = load_script(client, "gateway.stores", "handoff_sweep")
 
     # -- conversations ------------------------------------------------------------------------
 

@@ -9,17 +9,21 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import heapq
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .privacy_base import (
+from .store import (
+    AddCallers,
+    AppendCall,
     Binding,
-    BindingRequest,
     CallerChange,
     CallLookup,
     CallRecord,
+    Issue,
     IssueOutcome,
+    LookupCall,
     PoolRef,
+    Release,
+    RemoveCaller,
 )
 
 
@@ -68,7 +72,8 @@ class MemoryPrivacyStore:
         side.fresh = sorted(n for n in wanted if n not in side.expiry)
         side.synced = pool.fingerprint
 
-    async def issue(self, pool: PoolRef, request: BindingRequest, now_ms: int) -> IssueOutcome:
+    async def issue(self, step: Issue) -> IssueOutcome:
+        pool, request, now_ms = step.pool, step.request, step.now_ms
         side = self._side(pool, request.shop_id)
         if side.synced != pool.fingerprint:
             self._sync(side, pool)
@@ -111,10 +116,9 @@ class MemoryPrivacyStore:
             side.idempotency[key] = (request.request_fingerprint, number, binding.binding_id)
         return IssueOutcome("created", binding)
 
-    async def release(
-        self, pool: PoolRef, shop_id: str, order_id: str, now_ms: int
-    ) -> Binding | None:
-        side = self._side(pool, shop_id)
+    async def release(self, step: Release) -> Binding | None:
+        order_id, now_ms = step.order_id, step.now_ms
+        side = self._side(step.pool, step.shop_id)
         number = side.orders.get(order_id)
         live = self._live(side, number, now_ms) if number is not None else None
         if live is None or live.order_id != order_id:
@@ -133,11 +137,10 @@ class MemoryPrivacyStore:
         if key is not None and side.idempotency.get(key, ("", "", ""))[2] == binding.binding_id:
             del side.idempotency[key]
 
-    async def lookup_call(
-        self, pool: PoolRef, caller: str, number: str, configured_shop: str | None
-    ) -> CallLookup:
+    async def lookup_call(self, step: LookupCall) -> CallLookup:
+        pool = step.pool
         state = self._pools.get(pool.tag, _Pool())
-        shop_id = configured_shop or state.callers.get(caller)
+        shop_id = step.configured_shop or state.callers.get(step.caller)
         registered = shop_id is not None
         if pool.owner is not None:
             registered = registered and shop_id == pool.owner
@@ -145,12 +148,11 @@ class MemoryPrivacyStore:
         if shop_id is None:
             return CallLookup(None, False, None)
         side = state.sides.get(shop_id)
-        return CallLookup(shop_id, registered, side.bindings.get(number) if side else None)
+        return CallLookup(shop_id, registered, side.bindings.get(step.number) if side else None)
 
-    async def add_callers(
-        self, pool: PoolRef, shop_id: str, numbers: Sequence[str]
-    ) -> CallerChange:
-        callers = self._pools.setdefault(pool.tag, _Pool()).callers
+    async def add_callers(self, step: AddCallers) -> CallerChange:
+        shop_id, numbers = step.shop_id, step.numbers
+        callers = self._pools.setdefault(step.pool.tag, _Pool()).callers
         taken = [n for n in numbers if callers.get(n, shop_id) != shop_id]
         if taken:
             return CallerChange([], [], taken)
@@ -160,21 +162,21 @@ class MemoryPrivacyStore:
             callers[number] = shop_id
         return CallerChange(added, already, [])
 
-    async def remove_caller(self, pool: PoolRef, shop_id: str, number: str) -> bool:
-        callers = self._pools.get(pool.tag, _Pool()).callers
-        if callers.get(number) != shop_id:
+    async def remove_caller(self, step: RemoveCaller) -> bool:
+        callers = self._pools.get(step.pool.tag, _Pool()).callers
+        if callers.get(step.number) != step.shop_id:
             return False
-        del callers[number]
+        del callers[step.number]
         return True
 
     async def callers(self, pool: PoolRef, shop_id: str) -> list[str]:
         callers = self._pools.get(pool.tag, _Pool()).callers
         return sorted(n for n, owner in callers.items() if owner == shop_id)
 
-    async def append_call(self, shop_id: str, record: CallRecord, keep_after_ms: int) -> None:
-        records = self._calls.setdefault(shop_id, [])
-        bisect.insort(records, (record.record_id, record), key=lambda item: item[0])
-        cut = bisect.bisect_left(records, f"{keep_after_ms:015d}", key=lambda item: item[0])
+    async def append_call(self, step: AppendCall) -> None:
+        records = self._calls.setdefault(step.shop_id, [])
+        bisect.insort(records, (step.record.record_id, step.record), key=lambda item: item[0])
+        cut = bisect.bisect_left(records, f"{step.keep_after_ms:015d}", key=lambda item: item[0])
         del records[:cut]
 
     async def read_calls(

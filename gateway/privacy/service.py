@@ -18,21 +18,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-from .core.config import ShopConfig, ShopRegistry
-from .core.config.shops import PrivacyConfig
-from .core.errors import Conflict, GatewayError, NotFound, Unavailable, ValidationFailed
-from .core.logging import event, short_hash
-from .core.phones import is_phone_like, mask_phone, normalize_mobile
-from .core.types import Clock
+from ..core.config import ShopConfig, ShopRegistry
+from ..core.config.shops import PrivacyConfig
+from ..core.errors import Conflict, GatewayError, NotFound, Unavailable, ValidationFailed
+from ..core.logging import event, short_hash
+from ..core.phones import is_phone_like, mask_phone, normalize_mobile
+from ..core.types import Clock
 from .crypto import PhoneCipher, SealError
-from .stores.privacy_base import (
+from .store import (
+    AddCallers,
+    AppendCall,
     Binding,
     BindingRequest,
     CallerChange,
     CallLookup,
     CallRecord,
+    Issue,
+    LookupCall,
     PoolRef,
     PrivacyStore,
+    Release,
+    RemoveCaller,
     new_record_id,
     to_ms,
 )
@@ -212,7 +218,7 @@ class PrivacyService:
                 ).encode()
             ).hexdigest()[:32],
         )
-        outcome = await self._store.issue(pool, request, now_ms)
+        outcome = await self._store.issue(Issue(pool, request, now_ms))
         if outcome.status == "exhausted":
             next_free_ms = outcome.next_free_ms or now_ms
             retry_after = max(1, math.ceil((next_free_ms - now_ms) / 1000))
@@ -258,7 +264,9 @@ class PrivacyService:
 
     async def release(self, shop: ShopConfig, order_id: str) -> Binding:
         _, pool = self._setup(shop)
-        ended = await self._store.release(pool, shop.shop_id, order_id, to_ms(self._clock()))
+        ended = await self._store.release(
+            Release(pool, shop.shop_id, order_id, to_ms(self._clock()))
+        )
         if ended is None:
             raise NotFound(f"order '{order_id}' has no live privacy number")
         event(
@@ -281,7 +289,7 @@ class PrivacyService:
             # Not one of ours, so possibly a person's number: it is only logged masked.
             return self._decided(None, caller, mask_phone(callee_text), "unknown_number")
         configured = index.configured_callers.get((pool.tag, caller))
-        lookup = await self._store.lookup_call(pool, caller, callee, configured)
+        lookup = await self._store.lookup_call(LookupCall(pool, caller, callee, configured))
         binding = lookup.binding
         if lookup.shop_id is None or not lookup.registered:
             reason: RejectReason = "caller_not_registered"
@@ -338,7 +346,9 @@ class PrivacyService:
             result=result,
             reason=reason,
         )
-        await self._store.append_call(lookup.shop_id, record, now_ms - RECORDS_KEEP_S * 1000)
+        await self._store.append_call(
+            AppendCall(lookup.shop_id, record, now_ms - RECORDS_KEEP_S * 1000)
+        )
 
     @staticmethod
     def _decided(
@@ -399,7 +409,7 @@ class PrivacyService:
         ]
         change = CallerChange([], [], taken)
         if fresh and not taken:
-            change = await self._store.add_callers(pool, shop.shop_id, fresh)
+            change = await self._store.add_callers(AddCallers(pool, shop.shop_id, tuple(fresh)))
         if change.taken:
             raise Conflict(
                 "already callers of another shop that shares this shop's platform pool: "
@@ -421,7 +431,7 @@ class PrivacyService:
             raise Conflict(
                 f"{number} is listed in the shop's file (privacy.callers); remove it there"
             )
-        if not await self._store.remove_caller(pool, shop.shop_id, number):
+        if not await self._store.remove_caller(RemoveCaller(pool, shop.shop_id, number)):
             raise NotFound(f"{number} is not a caller of this shop")
         event(log, "privacy.caller_removed", shop=shop.shop_id)
         return number

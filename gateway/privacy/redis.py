@@ -27,33 +27,38 @@ live is decided by the request's clock, never by Redis. Callers and the virtual 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from typing import Any, cast
 
 import orjson
 from redis.asyncio.client import Redis
 
 from ..core.errors import StoreUnavailable
-from .keys import PREFIX, shop_tag
-from .privacy_base import (
+from ..core.redis import PREFIX, guard, load_script, shop_tag
+from ..core.redis import text as _text
+from .store import (
+    AddCallers,
+    AppendCall,
     Binding,
     BindingRequest,
     CallerChange,
     CallLookup,
     CallRecord,
+    Issue,
     IssueOutcome,
     IssueStatus,
+    LookupCall,
     PoolRef,
+    Release,
+    RemoveCaller,
 )
-from .redis_common import guard as _guard
-from .redis_common import load_script as _load_script
-from .redis_common import text as _text
 
 # Refreshed by every issue: the longest binding (7 days), then a month in which calls to an ended
 # binding are still answered 'expired' (unless its number is bound again first).
 KEEP_S = 40 * 24 * 3600
 CALLS_KEEP_S = 31 * 24 * 3600
 _RESYNC_ATTEMPTS = 3
+LUA = "gateway.privacy"
 
 
 def pool_prefix(pool: PoolRef) -> str:
@@ -154,16 +159,17 @@ def _record(member: Any) -> CallRecord:
 class RedisPrivacyStore:
     def __init__(self, client: Redis) -> None:
         self._client = client
-        self._issue = _load_script(client, "privacy_issue")
-        self._sync = _load_script(client, "privacy_sync_pool")
-        self._release = _load_script(client, "privacy_release")
-        self._route = _load_script(client, "privacy_route")
-        self._add_callers = _load_script(client, "privacy_add_callers")
-        self._remove_caller = _load_script(client, "privacy_remove_caller")
-        self._append_call = _load_script(client, "privacy_append_call")
+        self._issue = load_script(client, LUA, "issue")
+        self._sync = load_script(client, LUA, "sync_pool")
+        self._release = load_script(client, LUA, "release")
+        self._lookup_call = load_script(client, LUA, "lookup_call")
+        self._add_callers = load_script(client, LUA, "add_callers")
+        self._remove_caller = load_script(client, LUA, "remove_caller")
+        self._append_call = load_script(client, LUA, "append_call")
         self._sync_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
-    async def issue(self, pool: PoolRef, request: BindingRequest, now_ms: int) -> IssueOutcome:
+    async def issue(self, step: Issue) -> IssueOutcome:
+        pool, request, now_ms = step.pool, step.request, step.now_ms
         keys = pool_keys(pool, request.shop_id)
         args: list[str | int | bytes] = [
             request.shop_id,
@@ -178,7 +184,7 @@ class RedisPrivacyStore:
             KEEP_S,
         ]
         for _ in range(_RESYNC_ATTEMPTS):
-            result = cast(list[Any], await _guard(self._issue(keys=keys, args=args)))
+            result = cast(list[Any], await guard(self._issue(keys=keys, args=args)))
             status = _text(result[0])
             if status != "resync":
                 break
@@ -197,70 +203,68 @@ class RedisPrivacyStore:
         free list. Once per process and change: a burst of requests that all found the list
         stale would otherwise each rebuild it, O(pool size) inside Redis every time."""
         async with self._sync_locks.setdefault((pool.tag, shop_id), asyncio.Lock()):
-            if _text(await _guard(self._client.get(keys[5])) or b"") == pool.fingerprint:
+            if _text(await guard(self._client.get(keys[5])) or b"") == pool.fingerprint:
                 return  # rebuilt while this request waited (here or by another process)
             for start in range(0, len(pool.numbers), 10_000):
                 chunk = pool.numbers[start : start + 10_000]
-                await _guard(self._client.sadd(VIRTUAL_KEY, *chunk))
-            await _guard(self._sync(keys=keys[3:], args=[pool.fingerprint, KEEP_S, *pool.numbers]))
+                await guard(self._client.sadd(VIRTUAL_KEY, *chunk))
+            await guard(self._sync(keys=keys[3:], args=[pool.fingerprint, KEEP_S, *pool.numbers]))
 
-    async def release(
-        self, pool: PoolRef, shop_id: str, order_id: str, now_ms: int
-    ) -> Binding | None:
-        bind, orders, idem, exp, _, _ = pool_keys(pool, shop_id)
-        raw = await _guard(
-            self._release(keys=[bind, orders, exp, idem], args=[shop_id, order_id, now_ms])
+    async def release(self, step: Release) -> Binding | None:
+        bind, orders, idem, exp, _, _ = pool_keys(step.pool, step.shop_id)
+        raw = await guard(
+            self._release(
+                keys=[bind, orders, exp, idem], args=[step.shop_id, step.order_id, step.now_ms]
+            )
         )
         return _binding(raw) if raw else None
 
-    async def lookup_call(
-        self, pool: PoolRef, caller: str, number: str, configured_shop: str | None
-    ) -> CallLookup:
-        p = pool_prefix(pool)
+    async def lookup_call(self, step: LookupCall) -> CallLookup:
+        p = pool_prefix(step.pool)
+        args = [step.caller, step.number, step.pool.owner or "", step.configured_shop or ""]
         shop, registered, raw = cast(
             list[Any],
-            await _guard(
-                self._route(
-                    keys=[f"{p}:callers", f"{p}:bind"],
-                    args=[caller, number, pool.owner or "", configured_shop or ""],
-                )
-            ),
+            await guard(self._lookup_call(keys=[f"{p}:callers", f"{p}:bind"], args=args)),
         )
         shop_id = _text(shop)
         if not shop_id:
             return CallLookup(None, False, None)
         return CallLookup(shop_id, bool(registered), _binding(raw) if raw else None)
 
-    async def add_callers(
-        self, pool: PoolRef, shop_id: str, numbers: Sequence[str]
-    ) -> CallerChange:
+    async def add_callers(self, step: AddCallers) -> CallerChange:
         added, already, taken = cast(
             list[list[Any]],
-            await _guard(
-                self._add_callers(keys=caller_keys(pool, shop_id), args=[shop_id, *numbers])
+            await guard(
+                self._add_callers(
+                    keys=caller_keys(step.pool, step.shop_id), args=[step.shop_id, *step.numbers]
+                )
             ),
         )
         return CallerChange(
             [_text(n) for n in added], [_text(n) for n in already], [_text(n) for n in taken]
         )
 
-    async def remove_caller(self, pool: PoolRef, shop_id: str, number: str) -> bool:
-        removed = await _guard(
-            self._remove_caller(keys=caller_keys(pool, shop_id), args=[shop_id, number])
+    async def remove_caller(self, step: RemoveCaller) -> bool:
+        removed = await guard(
+            self._remove_caller(
+                keys=caller_keys(step.pool, step.shop_id), args=[step.shop_id, step.number]
+            )
         )
         return bool(removed)
 
     async def callers(self, pool: PoolRef, shop_id: str) -> list[str]:
-        members = await _guard(
+        members = await guard(
             cast(Awaitable[set[Any]], self._client.smembers(caller_keys(pool, shop_id)[1]))
         )
         return sorted(_text(member) for member in members)
 
-    async def append_call(self, shop_id: str, record: CallRecord, keep_after_ms: int) -> None:
-        key = calls_key(shop_id)
-        member = record.record_id.encode() + b"|" + _record_json(record)
-        await _guard(
-            self._append_call(keys=[key], args=[member, f"{keep_after_ms:015d}", CALLS_KEEP_S])
+    async def append_call(self, step: AppendCall) -> None:
+        member = step.record.record_id.encode() + b"|" + _record_json(step.record)
+        await guard(
+            self._append_call(
+                keys=[calls_key(step.shop_id)],
+                args=[member, f"{step.keep_after_ms:015d}", CALLS_KEEP_S],
+            )
         )
 
     async def read_calls(
@@ -269,7 +273,7 @@ class RedisPrivacyStore:
         upper = f"{until_ms + 1:015d}"
         if before is not None and before < upper:
             upper = before
-        members = await _guard(
+        members = await guard(
             self._client.zrange(
                 calls_key(shop_id),
                 f"({upper}",
@@ -283,5 +287,5 @@ class RedisPrivacyStore:
         return [_record(member) for member in members]
 
     async def is_virtual(self, number: str) -> bool:
-        found = await _guard(self._client.sismember(VIRTUAL_KEY, number))
+        found = await guard(self._client.sismember(VIRTUAL_KEY, number))
         return bool(found)

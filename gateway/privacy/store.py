@@ -1,4 +1,5 @@
-"""The privacy-number store: its interface and the values it takes and gives.
+"""The privacy-number store: its interface, the values it takes and gives, and one parameter
+object per step (a frozen dataclass named for the method; reads take plain arguments).
 
 Times are integer milliseconds since the epoch, always passed in by the caller (the service's
 clock), never read from the store's own clock: expiry is decided by comparing a binding's
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -151,44 +151,92 @@ class CallRecord:
     reason: str | None
 
 
+# -- steps: one parameter object each ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """Bind a number of ``pool`` for ``request``, or find the order's live binding."""
+
+    pool: PoolRef
+    request: BindingRequest
+    now_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """End the order's live binding at ``now_ms``."""
+
+    pool: PoolRef
+    shop_id: str
+    order_id: str
+    now_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class LookupCall:
+    """Which shop a call from ``caller`` to ``number`` belongs to, and its binding of the number.
+    ``configured_shop`` is the shop whose configuration lists ``caller`` in this pool, if one
+    does."""
+
+    pool: PoolRef
+    caller: str
+    number: str
+    configured_shop: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddCallers:
+    pool: PoolRef
+    shop_id: str
+    numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveCaller:
+    pool: PoolRef
+    shop_id: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppendCall:
+    """Keep ``record``; forget the shop's records older than ``keep_after_ms``."""
+
+    shop_id: str
+    record: CallRecord
+    keep_after_ms: int
+
+
 class PrivacyStore(Protocol):
     """Bindings of virtual numbers, the callers allowed to use them, and the shop's call records.
 
-    ``issue`` and ``release`` are atomic (one Lua script on Redis; no ``await`` between read and
-    write in memory), so concurrent requests on several gateway processes never bind one number
-    twice.
+    Every step is atomic (one Lua script on Redis; no ``await`` between read and write in
+    memory), so concurrent requests on several gateway processes never bind one number twice.
     """
 
-    async def issue(self, pool: PoolRef, request: BindingRequest, now_ms: int) -> IssueOutcome:
+    async def issue(self, step: Issue) -> IssueOutcome:
         """Return the order's live binding, or bind a free number: never bound by the shop first
         (lowest first), then the one whose binding expired longest ago.
 
         The first time a store sees a pool's numbers (or after they change) it remembers every one
         of them as virtual for good, before any of them can be bound (see ``is_virtual``)."""
 
-    async def release(
-        self, pool: PoolRef, shop_id: str, order_id: str, now_ms: int
-    ) -> Binding | None:
+    async def release(self, step: Release) -> Binding | None:
         """End the order's live binding now (its number is free at once); None when none."""
 
-    async def lookup_call(
-        self, pool: PoolRef, caller: str, number: str, configured_shop: str | None
-    ) -> CallLookup:
-        """Resolve (number, caller) to a shop and its binding of the number. ``configured_shop``
-        is the shop of the pool whose configuration lists ``caller``, when one does."""
+    async def lookup_call(self, step: LookupCall) -> CallLookup:
+        """Resolve (number, caller) to a shop and its binding of the number, in one read."""
 
-    async def add_callers(
-        self, pool: PoolRef, shop_id: str, numbers: Sequence[str]
-    ) -> CallerChange:
+    async def add_callers(self, step: AddCallers) -> CallerChange:
         """Add callers all-or-nothing: none when any is a caller of another shop of the pool."""
 
-    async def remove_caller(self, pool: PoolRef, shop_id: str, number: str) -> bool: ...
+    async def remove_caller(self, step: RemoveCaller) -> bool: ...
+
+    async def append_call(self, step: AppendCall) -> None: ...
 
     async def callers(self, pool: PoolRef, shop_id: str) -> list[str]:
         """Callers added over the API, sorted."""
-
-    async def append_call(self, shop_id: str, record: CallRecord, keep_after_ms: int) -> None:
-        """Keep the record; forget the shop's records older than ``keep_after_ms``."""
 
     async def read_calls(
         self, shop_id: str, since_ms: int, until_ms: int, before: str | None, limit: int
