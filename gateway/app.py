@@ -1,4 +1,5 @@
-"""The aiohttp application: state under typed AppKeys, one cleanup context per resource."""
+"""The aiohttp application: state under typed AppKeys, one cleanup context per resource, every
+domain's routes, and liveness and readiness."""
 
 from __future__ import annotations
 
@@ -10,19 +11,25 @@ import aiohttp
 from aiohttp import web
 
 from .appkeys import CHECKS, CONFIG, EVENTS, HANDOFFS, MESSAGES, PRIVACY, STORE
+from .backend import StoreBackend, open_backend
 from .checks import Checks
+from .conversations import routes as conversation_routes
+from .conversations.events import ConversationEvents
+from .conversations.service import MessageService
+from .conversations.upstream import BotClient
 from .core.config import ConfigError, ConfigHolder, GatewaySettings, LoadedConfig
+from .core.errors import StoreUnavailable
+from .core.http import json_response
 from .core.looplag import LoopLagMonitor
 from .core.middleware import error_middleware
 from .core.tasks import BackgroundTasks
 from .core.types import Clock
-from .handoff import ConversationEvents, HandoffService, WebhookNotifier
-from .messages import MessageService
+from .handoffs import routes as handoff_routes
+from .handoffs.service import HandoffService
+from .handoffs.webhooks import WebhookNotifier
+from .privacy import routes as privacy_routes
 from .privacy.crypto import PhoneCipher
 from .privacy.service import PrivacyService
-from .routes import setup_routes
-from .stores import StoreBackend, open_backend
-from .upstream import BotClient
 
 
 def create_app(
@@ -102,7 +109,10 @@ def create_app(
         app.cleanup_ctx.append(sweeper_ctx)
     if settings.loop_lag_report_s > 0:
         app.cleanup_ctx.append(loop_lag_ctx)
-    setup_routes(app)
+    app.add_routes(health)
+    app.add_routes(conversation_routes.routes)
+    app.add_routes(handoff_routes.routes)
+    app.add_routes(privacy_routes.routes)
     return app
 
 
@@ -118,3 +128,23 @@ def privacy_cipher(settings: GatewaySettings, config: LoadedConfig) -> PhoneCiph
             "to the base64 of 32 random bytes (head -c 32 /dev/urandom | base64)"
         )
     return None
+
+
+health = web.RouteTableDef()
+
+
+@health.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+@health.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    config = request.app[CONFIG].current
+    try:
+        await request.app[STORE].ping()
+    except StoreUnavailable as exc:
+        return json_response(
+            {"status": "unavailable", "store": "unreachable", "detail": exc.message}, status=503
+        )
+    return json_response({"status": "ready", "store": "ok", "shops": len(config.shops.shops)})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .backend import StoreBackend
 from .checks import Checks
+from .conversations.events import ConversationEvents
+from .conversations.service import MessageService
 from .core.config import ConfigHolder
-from .handoff import ConversationEvents, HandoffService
-from .messages import MessageService
+from .handoffs.service import HandoffService
 from .privacy.service import PrivacyService
-from .stores import StoreBackend
 
 CONFIG = web.AppKey("config", ConfigHolder)
 CHECKS = web.AppKey("checks", Checks)

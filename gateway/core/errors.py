@@ -9,15 +9,18 @@ GatewayError (500 internal)
 ├── Forbidden (403 forbidden)
 ├── NotFound (404 not_found)
 │   ├── UnknownShop (404 unknown_shop)
-│   └── PrivacyNotConfigured (404 privacy_not_configured; gateway.privacy)
+│   ├── UnknownTicket (404 unknown_ticket; gateway.handoffs.service)
+│   └── PrivacyNotConfigured (404 privacy_not_configured; gateway.privacy.service)
 ├── Conflict (409 conflict)
+│   └── TicketConflict (409 conflict, the ticket's state in details; gateway.handoffs.service)
+├── ReplyBlocked (422 reply_blocked, the findings in details; gateway.handoffs.service)
 ├── ConfigError (500 config_error; raised at start-up and reload, never from a request)
 └── Unavailable (503 unavailable)
     ├── StoreUnavailable (503 store_unavailable)
-    └── NumbersExhausted (503 privacy_numbers_exhausted, Retry-After; gateway.privacy)
+    └── NumbersExhausted (503 privacy_numbers_exhausted, Retry-After; gateway.privacy.service)
 
 Upstream (bot) faults are not errors of the request: they end in a holding reply and a handoff, so
-they live in ``gateway.upstream`` as ``UpstreamError``.
+they live in ``gateway.conversations.upstream`` as ``UpstreamError``.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.app import create_app
+from gateway.backend import MemoryBackend, RedisBackend, StoreBackend
 from gateway.core.config import load_config, load_settings
-from gateway.stores import MemoryBackend, RedisBackend, StoreBackend
 from tests.conftest import REPO, FakeClock
 
 SHOP_KEY = "shop-a-key-0123456789"

@@ -50,7 +50,7 @@ async def test_a_bot_answer_that_cannot_be_checked_escalates(
     [finding] = body["findings"]
     assert (finding["rule"], finding["category"], finding["action"]) == (rule, "error", "escalate")
     assert (finding["start"], finding["end"]) == (0, len(fake_bot.answer))
-    assert await gateway.store.conversations.reasons("shop-a", "c1") == ["answer_escalated"]
+    assert await gateway.store.handoffs.reasons("shop-a", "c1") == ["answer_escalated"]
 
 
 @pytest.mark.parametrize("how", ["missing", "failing"])

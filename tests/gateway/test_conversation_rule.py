@@ -43,4 +43,4 @@ async def test_two_negative_messages_in_a_row_escalate(gateway: Gateway, fake_bo
         body = await (await gateway.send(f"消息{index}", message_id=f"m{index}")).json()
         routes.append(body["route"])
     assert routes == ["bot", "bot", "bot", "human"]
-    assert await gateway.store.conversations.reasons("shop-a", "c1") == ["negative_conversation"]
+    assert await gateway.store.handoffs.reasons("shop-a", "c1") == ["negative_conversation"]

@@ -46,7 +46,7 @@ async def test_threat_hands_the_conversation_to_a_human(
     assert "threat" in {f["category"] for f in body["findings"]}
     store = gateway.store.conversations
     assert (await store.ownership("shop-a", "c1")).owner == "human"
-    assert await store.reasons("shop-a", "c1") == ["answer_escalated"]
+    assert await gateway.store.handoffs.reasons("shop-a", "c1") == ["answer_escalated"]
 
 
 async def test_clean_answer_passes_unchanged(gateway: Gateway, fake_bot: FakeBot) -> None:

@@ -219,8 +219,8 @@ async def test_bot_faults_end_in_a_holding_reply_and_a_handoff(
     assert body["reply"] == {"text": "正在为您转接人工客服，请稍候…", "from": "gateway"}
     store = gateway.store.conversations
     assert (await store.ownership("shop-a", "c1")).owner == "human"
-    assert await store.reasons("shop-a", "c1") == [reason]
-    assert await store.waiting_for_human("shop-a", 10) == ["c1"]
+    assert await gateway.store.handoffs.reasons("shop-a", "c1") == [reason]
+    assert await gateway.store.handoffs.waiting_for_human("shop-a", 10) == ["c1"]
     log = await store.read_messages("shop-a", "c1", None, 10)
     assert [(m.author, m.text) for m in log][0] == ("shopper", "我的快递到哪了")
     errors = [r for r in caplog.records if r.getMessage() == "upstream.error"]
@@ -232,7 +232,7 @@ async def test_refused_connection_is_a_handoff(gateway: Gateway) -> None:
     body = await response.json()
     assert body["route"] == "human"
     assert body["reply"]["from"] == "gateway"
-    assert await gateway.store.conversations.reasons("shop-dead", "c1") == ["bot_unreachable"]
+    assert await gateway.store.handoffs.reasons("shop-dead", "c1") == ["bot_unreachable"]
 
 
 async def test_transient_5xx_is_retried(gateway: Gateway, fake_bot: FakeBot) -> None:

@@ -24,7 +24,7 @@ async def test_a_negative_message_goes_to_a_human_without_waiting_for_the_bot(
     body = await response.json()
     assert response.status == 200
     assert body["route"] == "human"
-    assert await gateway.store.conversations.reasons("shop-a", "c1") == ["negative"]
+    assert await gateway.store.handoffs.reasons("shop-a", "c1") == ["negative"]
     assert elapsed < 0.3  # the bot's answer was not waited for
 
 

@@ -6,9 +6,16 @@ import asyncio
 
 import pytest
 
+from gateway.backend import RedisBackend, StoreBackend
+from gateway.conversations.store import (
+    AppendReply,
+    AppendShopperMessage,
+    FinishWithReply,
+    Ownership,
+    RecordOutcome,
+)
 from gateway.core.errors import StoreUnavailable
-from gateway.core.types import Ownership
-from gateway.stores import RedisBackend, StoreBackend
+from tests.gateway.stores.conftest import hand_to_human
 
 SHOP, CONV = "shop-a", "conv-1"
 
@@ -22,7 +29,9 @@ async def test_shopper_messages_are_kept_in_order(backend: StoreBackend) -> None
     store = backend.conversations
     cursors = []
     for index in range(5):
-        result = await store.append_shopper_message(SHOP, CONV, f"m{index}", f"问题{index}", 10.0)
+        result = await store.append_shopper_message(
+            AppendShopperMessage(SHOP, CONV, f"m{index}", f"问题{index}", 10.0)
+        )
         assert not result.duplicate and result.cursor
         cursors.append(result.cursor)
     messages = await store.read_messages(SHOP, CONV, None, 100)
@@ -35,7 +44,9 @@ async def test_shopper_messages_are_kept_in_order(backend: StoreBackend) -> None
 async def test_read_after_cursor_resumes_without_gaps_or_repeats(backend: StoreBackend) -> None:
     store = backend.conversations
     for index in range(7):
-        await store.append_shopper_message(SHOP, CONV, f"m{index}", str(index), 1.0)
+        await store.append_shopper_message(
+            AppendShopperMessage(SHOP, CONV, f"m{index}", str(index), 1.0)
+        )
     seen: list[str] = []
     cursor = None
     while True:
@@ -49,50 +60,49 @@ async def test_read_after_cursor_resumes_without_gaps_or_repeats(backend: StoreB
 
 async def test_same_message_id_is_written_once(backend: StoreBackend) -> None:
     store = backend.conversations
-    first = await store.append_shopper_message(SHOP, CONV, "m1", "在吗", 1.0)
-    again = await store.append_shopper_message(SHOP, CONV, "m1", "在吗", 2.0)
+    first = await store.append_shopper_message(AppendShopperMessage(SHOP, CONV, "m1", "在吗", 1.0))
+    again = await store.append_shopper_message(AppendShopperMessage(SHOP, CONV, "m1", "在吗", 2.0))
     assert again.duplicate and again.cursor is None and again.recorded_outcome is None
     assert first.cursor is not None
-    await store.record_outcome(SHOP, CONV, "m1", '{"route": "bot"}')
-    third = await store.append_shopper_message(SHOP, CONV, "m1", "在吗", 3.0)
+    await store.record_outcome(RecordOutcome(SHOP, CONV, "m1", '{"route": "bot"}'))
+    third = await store.append_shopper_message(AppendShopperMessage(SHOP, CONV, "m1", "在吗", 3.0))
     assert third.recorded_outcome == '{"route": "bot"}'
     assert len(await store.read_messages(SHOP, CONV, None, 10)) == 1
 
 
 async def test_message_ids_are_per_conversation_and_per_shop(backend: StoreBackend) -> None:
     store = backend.conversations
-    assert not (await store.append_shopper_message(SHOP, "c1", "m1", "a", 1.0)).duplicate
-    assert not (await store.append_shopper_message(SHOP, "c2", "m1", "b", 1.0)).duplicate
-    assert not (await store.append_shopper_message("shop-b", "c1", "m1", "c", 1.0)).duplicate
+    assert not (
+        await store.append_shopper_message(AppendShopperMessage(SHOP, "c1", "m1", "a", 1.0))
+    ).duplicate
+    assert not (
+        await store.append_shopper_message(AppendShopperMessage(SHOP, "c2", "m1", "b", 1.0))
+    ).duplicate
+    assert not (
+        await store.append_shopper_message(AppendShopperMessage("shop-b", "c1", "m1", "c", 1.0))
+    ).duplicate
     assert [m.text for m in await store.read_messages("shop-b", "c1", None, 10)] == ["c"]
-
-
-async def test_hand_to_human_bumps_version_once_and_keeps_reasons(backend: StoreBackend) -> None:
-    store = backend.conversations
-    await store.append_shopper_message(SHOP, CONV, "m1", "hi", 1.0)
-    first = await store.hand_to_human(SHOP, CONV, "bot_timeout", 5.0)
-    second = await store.hand_to_human(SHOP, CONV, "bot_http_error", 6.0)
-    assert first == Ownership("human", 1)
-    assert second == Ownership("human", 1)
-    assert await store.ownership(SHOP, CONV) == Ownership("human", 1)
-    assert await store.reasons(SHOP, CONV) == ["bot_timeout", "bot_http_error"]
 
 
 async def test_append_reports_the_owner_at_write_time(backend: StoreBackend) -> None:
     store = backend.conversations
-    await store.hand_to_human(SHOP, CONV, "explicit", 1.0)
-    result = await store.append_shopper_message(SHOP, CONV, "m2", "还在吗", 2.0)
+    await hand_to_human(backend, SHOP, CONV, "explicit", 1.0)
+    result = await store.append_shopper_message(
+        AppendShopperMessage(SHOP, CONV, "m2", "还在吗", 2.0)
+    )
     assert result.ownership == Ownership("human", 1)
 
 
 async def test_reply_is_dropped_when_the_version_moved_on(backend: StoreBackend) -> None:
     store = backend.conversations
-    written = await store.append_shopper_message(SHOP, CONV, "m1", "hi", 1.0)
+    written = await store.append_shopper_message(AppendShopperMessage(SHOP, CONV, "m1", "hi", 1.0))
     version = written.ownership.version
-    await store.hand_to_human(SHOP, CONV, "explicit", 2.0)
-    dropped = await store.append_reply(SHOP, CONV, "bot", "m1", "机器人答复", 3.0, version)
+    await hand_to_human(backend, SHOP, CONV, "explicit", 2.0)
+    dropped = await store.append_reply(
+        AppendReply(SHOP, CONV, "bot", "m1", "机器人答复", 3.0, version)
+    )
     assert dropped is None
-    kept = await store.append_reply(SHOP, CONV, "gateway", "m1", "转人工中", 3.0, None)
+    kept = await store.append_reply(AppendReply(SHOP, CONV, "gateway", "m1", "转人工中", 3.0, None))
     assert kept is not None
     texts = [(m.author, m.text) for m in await store.read_messages(SHOP, CONV, None, 10)]
     assert texts == [("shopper", "hi"), ("gateway", "转人工中")]
@@ -100,30 +110,22 @@ async def test_reply_is_dropped_when_the_version_moved_on(backend: StoreBackend)
 
 async def test_reply_with_current_version_is_appended(backend: StoreBackend) -> None:
     store = backend.conversations
-    written = await store.append_shopper_message(SHOP, CONV, "m1", "hi", 1.0)
+    written = await store.append_shopper_message(AppendShopperMessage(SHOP, CONV, "m1", "hi", 1.0))
     cursor = await store.append_reply(
-        SHOP, CONV, "bot", "m1", "您好", 2.0, written.ownership.version
+        AppendReply(SHOP, CONV, "bot", "m1", "您好", 2.0, written.ownership.version)
     )
     assert cursor is not None
     messages = await store.read_messages(SHOP, CONV, written.cursor, 10)
     assert [(m.author, m.text, m.cursor) for m in messages] == [("bot", "您好", cursor)]
 
 
-async def test_waiting_list_is_oldest_first_without_duplicates(backend: StoreBackend) -> None:
-    store = backend.conversations
-    await store.hand_to_human(SHOP, "late", "r", 30.0)
-    await store.hand_to_human(SHOP, "early", "r", 10.0)
-    await store.hand_to_human(SHOP, "middle", "r", 20.0)
-    await store.hand_to_human(SHOP, "early", "again", 40.0)
-    assert await store.waiting_for_human(SHOP, 10) == ["early", "middle", "late"]
-    assert await store.waiting_for_human(SHOP, 2) == ["early", "middle"]
-    assert await store.waiting_for_human("other-shop", 10) == []
-
-
 async def test_concurrent_writers_of_one_message_id_write_it_once(backend: StoreBackend) -> None:
     store = backend.conversations
     results = await asyncio.gather(
-        *(store.append_shopper_message(SHOP, CONV, "same", "重复提交", 1.0) for _ in range(20))
+        *(
+            store.append_shopper_message(AppendShopperMessage(SHOP, CONV, "same", "重复提交", 1.0))
+            for _ in range(20)
+        )
     )
     assert sum(not r.duplicate for r in results) == 1
     assert len(await store.read_messages(SHOP, CONV, None, 100)) == 1
@@ -131,7 +133,9 @@ async def test_concurrent_writers_of_one_message_id_write_it_once(backend: Store
 
 async def test_unicode_and_long_text_round_trip(backend: StoreBackend) -> None:
     text = "退货😡" * 500 + "\n\t\u200b 繁體字"
-    await backend.conversations.append_shopper_message(SHOP, CONV, "m1", text, 1.0)
+    await backend.conversations.append_shopper_message(
+        AppendShopperMessage(SHOP, CONV, "m1", text, 1.0)
+    )
     [message] = await backend.conversations.read_messages(SHOP, CONV, None, 10)
     assert message.text == text
 
@@ -148,19 +152,23 @@ async def test_redis_backend_reports_unreachable_server() -> None:
         with pytest.raises(StoreUnavailable):
             await backend.ping()
         with pytest.raises(StoreUnavailable):
-            await backend.conversations.append_shopper_message(SHOP, CONV, "m", "t", 1.0)
+            await backend.conversations.append_shopper_message(
+                AppendShopperMessage(SHOP, CONV, "m", "t", 1.0)
+            )
     finally:
         await backend.aclose()
 
 
 async def test_finish_with_reply_appends_and_records_in_one_step(backend: StoreBackend) -> None:
     store = backend.conversations
-    written = await store.append_shopper_message(SHOP, CONV, "m1", "hi", 1.0)
+    written = await store.append_shopper_message(AppendShopperMessage(SHOP, CONV, "m1", "hi", 1.0))
     sent = await store.finish_with_reply(
-        SHOP, CONV, "m1", "bot", "您好", 2.0, written.ownership.version, "SENT", "DROPPED"
+        FinishWithReply(
+            SHOP, CONV, "m1", "bot", "您好", 2.0, written.ownership.version, "SENT", "DROPPED"
+        )
     )
     assert sent is True
-    again = await store.append_shopper_message(SHOP, CONV, "m1", "hi", 3.0)
+    again = await store.append_shopper_message(AppendShopperMessage(SHOP, CONV, "m1", "hi", 3.0))
     assert again.recorded_outcome == "SENT"
     assert [m.author for m in await store.read_messages(SHOP, CONV, None, 10)] == [
         "shopper",
@@ -172,32 +180,15 @@ async def test_finish_with_reply_after_owner_change_drops_and_records(
     backend: StoreBackend,
 ) -> None:
     store = backend.conversations
-    written = await store.append_shopper_message(SHOP, CONV, "m1", "hi", 1.0)
-    await store.hand_to_human(SHOP, CONV, "explicit", 1.5)
+    written = await store.append_shopper_message(AppendShopperMessage(SHOP, CONV, "m1", "hi", 1.0))
+    await hand_to_human(backend, SHOP, CONV, "explicit", 1.5)
     sent = await store.finish_with_reply(
-        SHOP, CONV, "m1", "bot", "您好", 2.0, written.ownership.version, "SENT", "DROPPED"
+        FinishWithReply(
+            SHOP, CONV, "m1", "bot", "您好", 2.0, written.ownership.version, "SENT", "DROPPED"
+        )
     )
     assert sent is False
-    assert (await store.append_shopper_message(SHOP, CONV, "m1", "hi", 3.0)).recorded_outcome == (
-        "DROPPED"
-    )
+    assert (
+        await store.append_shopper_message(AppendShopperMessage(SHOP, CONV, "m1", "hi", 3.0))
+    ).recorded_outcome == ("DROPPED")
     assert [m.author for m in await store.read_messages(SHOP, CONV, None, 10)] == ["shopper"]
-
-
-async def test_finish_with_handoff_does_everything_once(backend: StoreBackend) -> None:
-    store = backend.conversations
-    await store.append_shopper_message(SHOP, CONV, "m1", "投诉", 1.0)
-    ownership = await store.finish_with_handoff(
-        SHOP, CONV, "m1", ["sensitive", "negative"], "正在转接…", 2.0, "OUT"
-    )
-    assert ownership == Ownership("human", 1)
-    assert await store.reasons(SHOP, CONV) == ["sensitive", "negative"]
-    assert await store.waiting_for_human(SHOP, 10) == [CONV]
-    log = await store.read_messages(SHOP, CONV, None, 10)
-    assert [(m.author, m.text) for m in log] == [("shopper", "投诉"), ("gateway", "正在转接…")]
-    assert (await store.append_shopper_message(SHOP, CONV, "m1", "x", 3.0)).recorded_outcome == (
-        "OUT"
-    )
-    second = await store.finish_with_handoff(SHOP, CONV, "m2", ["bot_timeout"], None, 4.0, "O2")
-    assert second == Ownership("human", 1)
-    assert len(await store.read_messages(SHOP, CONV, None, 10)) == 2

@@ -6,6 +6,7 @@ import asyncio
 
 import redis.asyncio as aioredis
 
+from gateway.backend import RedisBackend, StoreBackend
 from gateway.privacy.redis import KEEP_S, VIRTUAL_KEY, calls_key, pool_keys
 from gateway.privacy.store import (
     AddCallers,
@@ -19,7 +20,6 @@ from gateway.privacy.store import (
     RemoveCaller,
     new_record_id,
 )
-from gateway.stores import RedisBackend, StoreBackend
 
 SHOP = "shop-a"
 T0 = 1_800_000_000_000  # ms

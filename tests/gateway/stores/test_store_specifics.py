@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
-from gateway.stores import MemoryBackend, RedisBackend
-from gateway.stores.keys import conversation_log, conversation_meta, queue
+from gateway.backend import MemoryBackend, RedisBackend
+from gateway.conversations.redis import conversation_log, conversation_meta
+from gateway.conversations.store import AppendShopperMessage
+from gateway.handoffs.redis import queue
 from tests.conftest import FakeClock
+from tests.gateway.stores.conftest import hand_to_human
 
 
 async def test_redis_keys_carry_the_shop_hash_tag_and_expire(redis_url: str) -> None:
     backend = RedisBackend.from_url(redis_url, max_connections=4, timeout_s=2, ttl_s=120)
     try:
-        await backend.conversations.append_shopper_message("s1", "c1", "m1", "hi", 1.0)
-        await backend.conversations.hand_to_human("s1", "c1", "explicit", 2.0)
+        await backend.conversations.append_shopper_message(
+            AppendShopperMessage("s1", "c1", "m1", "hi", 1.0)
+        )
+        await hand_to_human(backend, "s1", "c1", "explicit", 2.0)
         client = aioredis.Redis.from_url(redis_url)
         names = sorted(k.decode() for k in await client.keys("gw:*"))
         assert names and all(name.startswith("gw:{shop:s1}:") for name in names)
@@ -28,10 +33,12 @@ async def test_redis_keys_carry_the_shop_hash_tag_and_expire(redis_url: str) -> 
 async def test_memory_conversation_expires_after_ttl(clock: FakeClock) -> None:
     backend = MemoryBackend(ttl_s=60, clock=clock)
     store = backend.conversations
-    await store.append_shopper_message("s1", "c1", "m1", "hi", clock())
+    await store.append_shopper_message(AppendShopperMessage("s1", "c1", "m1", "hi", clock()))
     clock.advance(59)
     assert len(await store.read_messages("s1", "c1", None, 10)) == 1
     clock.advance(2)
     assert await store.read_messages("s1", "c1", None, 10) == []
-    again = await store.append_shopper_message("s1", "c1", "m1", "hi", clock())
+    again = await store.append_shopper_message(
+        AppendShopperMessage("s1", "c1", "m1", "hi", clock())
+    )
     assert not again.duplicate

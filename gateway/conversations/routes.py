@@ -1,18 +1,21 @@
-"""Shopper messages in; the conversation's log out."""
+"""The message path over HTTP: shopper messages in, the conversation's log out (with long
+polling), and the verdict of the checks on a text without calling the bot."""
 
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..appkeys import CONFIG, EVENTS, MESSAGES, STORE
+from ..appkeys import CHECKS, CONFIG, EVENTS, MESSAGES, STORE
+from ..checks import finding_summary
 from ..core.auth import authorize
 from ..core.errors import Conflict, ValidationFailed
 from ..core.http import Identifier, checked_text, json_response, read_model, validate_query
-from ..messages import MessageInProgress, ShopperMessage
-from ..stores.memory_store import parse_cursor
+from .service import MessageInProgress, ShopperMessage
+from .store import parse_cursor
 
 routes = web.RouteTableDef()
 
@@ -100,4 +103,45 @@ async def list_messages(request: web.Request) -> web.Response:
     ]
     return json_response(
         {"messages": items, "next_cursor": items[-1]["cursor"] if items else query.after}
+    )
+
+
+class CheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    direction: Literal["answer", "message"] = "answer"
+
+
+@routes.post("/v1/shops/{shop_id}/check")
+async def check(request: web.Request) -> web.Response:
+    shop, _ = authorize(
+        request,
+        request.app[CONFIG].current.shops,
+        request.match_info["shop_id"],
+        {"shop", "admin"},
+    )
+    body = await read_model(request, CheckIn)
+    text = checked_text(body.text)
+    checks = request.app[CHECKS]
+    if body.direction == "answer":
+        verdict = checks.check_answer(shop, text)
+        return json_response(
+            {
+                "action": verdict.action.label,
+                "text": verdict.text,
+                "findings": [finding_summary(rated) for rated in verdict.findings],
+            }
+        )
+    screened = checks.screen_message(shop, text)
+    message = await checks.weigh_message(shop, text, screened, None)
+    reasons = list(message.reasons)
+    return json_response(
+        {
+            "action": "escalate" if reasons else "allow",
+            "text": shop.replies.holding if reasons else text,
+            "reasons": reasons,
+            "sentiment": message.sentiment,
+            "findings": [],
+        }
     )

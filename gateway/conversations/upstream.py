@@ -19,8 +19,8 @@ from typing import Any, ClassVar
 import aiohttp
 import orjson
 
-from .core.config.shops import UpstreamConfig
-from .core.logging import event
+from ..core.config.shops import UpstreamConfig
+from ..core.logging import event
 
 log = logging.getLogger("gateway.upstream")
 

@@ -1,22 +1,24 @@
-"""The agent side: the queue, claiming, replying (checked by the shop's guardrails), resolving."""
+"""The agent API: the queue, claiming, replying (checked like the bot's answers), resolving."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..appkeys import CONFIG, HANDOFFS, STORE
+from ..conversations.store import new_message_id
 from ..core.auth import authorize
-from ..core.config import KeyGrant, ShopConfig
+from ..core.config import KeyGrant, Role, ShopConfig
 from ..core.http import Identifier, checked_text, json_response, read_model, validate_query
-from ..handoff import ticket_json
-from ..messages import ShopperMessage
+from .store import Ticket
 
 routes = web.RouteTableDef()
 BASE = "/v1/shops/{shop_id}/handoffs"
 LAST_MESSAGES = 5
+AGENTS: tuple[Role, ...] = ("agent",)
 
 
 class QueueQuery(BaseModel):
@@ -33,21 +35,32 @@ class ReplyIn(BaseModel):
     message_id: Identifier | None = None
 
 
-def _agent(request: web.Request, roles: set[str] | None = None) -> tuple[ShopConfig, KeyGrant]:
+def ticket_json(ticket: Ticket) -> dict[str, object]:
+    return {
+        "ticket_id": ticket.ticket_id,
+        "conversation_id": ticket.conversation_id,
+        "state": ticket.state,
+        "reasons": list(ticket.reasons),
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "queued_at": ticket.queued_at,
+        "assigned_to": ticket.assigned_to,
+        "agent_deadline": ticket.agent_deadline,
+    }
+
+
+def _agent(request: web.Request, roles: Collection[Role] = AGENTS) -> tuple[ShopConfig, KeyGrant]:
     return authorize(
-        request,
-        request.app[CONFIG].current.shops,
-        request.match_info["shop_id"],
-        roles or {"agent"},  # type: ignore[arg-type]
+        request, request.app[CONFIG].current.shops, request.match_info["shop_id"], roles
     )
 
 
 async def _with_messages(
-    request: web.Request, shop: ShopConfig, ticket: object
+    request: web.Request, shop: ShopConfig, ticket: Ticket
 ) -> dict[str, object]:
-    body = ticket_json(ticket)  # type: ignore[arg-type]
+    body = ticket_json(ticket)
     messages = await request.app[STORE].conversations.read_messages(
-        shop.shop_id, str(body["conversation_id"]), None, 1000
+        shop.shop_id, ticket.conversation_id, None, 1000
     )
     body["last_messages"] = [
         {"cursor": m.cursor, "from": m.author, "text": m.text, "at": m.at}
@@ -85,7 +98,7 @@ async def claim(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.Response:
     shop, grant = _agent(request)
     body = await read_model(request, ReplyIn)
-    message_id = body.message_id or ShopperMessage("-", "-", "-").message_id
+    message_id = body.message_id or new_message_id()
     sent = await request.app[HANDOFFS].reply(
         shop, request.match_info["ticket_id"], grant.key_id, message_id, checked_text(body.text)
     )

@@ -1,10 +1,10 @@
-"""The human side of a conversation: tickets, agents' steps, time-outs, webhooks, wake-ups.
+"""The human side of a conversation: agents' steps on tickets, and the sweeper.
 
-Ticket state lives in the store (``stores/handoff_base.py`` draws the state machine); this module
-adds what a process does around it: it tells agents' tools of new tickets (a webhook, retried
-with backoff), wakes shoppers' long polls when this process writes to a conversation, runs the
-sweeper that expires unclaimed tickets and requeues idle claims, and checks agents' replies with
-the same guardrails as the bot's.
+Ticket state lives in the store (``store.py`` draws the state machine); this module adds what a
+process does around it: it checks agents' replies through the same seam as the bot's answers
+(``gateway/checks.py``), wakes long polls when this process writes to a conversation, and runs
+the sweeper that expires unclaimed tickets and requeues idle claims. ``webhooks.py`` tells
+agents' tools of new tickets.
 """
 
 from __future__ import annotations
@@ -17,29 +17,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-import orjson
-
 from guardrails import Action, RatedFinding, Verdict
 
-from .checks import Checks, finding_summary
-from .core.config import ShopConfig, ShopRegistry
-from .core.errors import Conflict, GatewayError, NotFound
-from .core.logging import conversation_ref, event
-from .core.tasks import BackgroundTasks
-from .core.types import Clock
-from .stores.handoff_base import (
+from ..checks import Checks, finding_summary
+from ..conversations.events import ConversationEvents
+from ..core.config import ShopConfig, ShopRegistry
+from ..core.errors import Conflict, GatewayError, NotFound
+from ..core.logging import conversation_ref, event
+from ..core.types import Clock
+from .store import (
+    AgentReply,
+    Cancel,
+    Claim,
     HandoffStore,
+    Release,
+    Resolve,
+    Sweep,
     Ticket,
     TicketNotFound,
     TicketState,
     TransitionRefused,
-    new_ticket_id,
 )
 
 log = logging.getLogger("gateway.handoff")
-
-__all__ = ["new_ticket_id"]
 
 
 class TicketConflict(Conflict):
@@ -63,92 +63,6 @@ class ReplyBlocked(GatewayError):
             "the shop's rules do not allow this reply: " + ", ".join(verdict.categories),
             details=[finding_summary(rated) for rated in verdict.findings],
         )
-
-
-class ConversationEvents:
-    """Wakes long polls waiting on a conversation when this process writes to it.
-
-    Other processes' writes are seen by the waiters' periodic re-read, so a shopper never waits
-    longer than one poll tick for a message written elsewhere.
-    """
-
-    def __init__(self) -> None:
-        self._waiters: dict[tuple[str, str], set[asyncio.Event]] = {}
-
-    def notify(self, shop_id: str, conversation_id: str) -> None:
-        for waiter in self._waiters.get((shop_id, conversation_id), ()):
-            waiter.set()
-
-    async def wait(self, shop_id: str, conversation_id: str, timeout_s: float) -> None:
-        key = (shop_id, conversation_id)
-        waiter = asyncio.Event()
-        self._waiters.setdefault(key, set()).add(waiter)
-        try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.wait(), timeout_s)
-        finally:
-            waiters = self._waiters.get(key)
-            if waiters is not None:
-                waiters.discard(waiter)
-                if not waiters:
-                    del self._waiters[key]
-
-
-def ticket_json(ticket: Ticket) -> dict[str, object]:
-    return {
-        "ticket_id": ticket.ticket_id,
-        "conversation_id": ticket.conversation_id,
-        "state": ticket.state,
-        "reasons": list(ticket.reasons),
-        "created_at": ticket.created_at,
-        "updated_at": ticket.updated_at,
-        "queued_at": ticket.queued_at,
-        "assigned_to": ticket.assigned_to,
-        "agent_deadline": ticket.agent_deadline,
-    }
-
-
-class WebhookNotifier:
-    """POSTs ``handoff.created`` to the shop's webhook, retried with doubling backoff."""
-
-    def __init__(self, session: aiohttp.ClientSession, tasks: BackgroundTasks) -> None:
-        self._session = session
-        self._tasks = tasks
-
-    def handoff_created(self, shop: ShopConfig, ticket_id: str, conversation_id: str,
-                        reasons: list[str], at: float) -> None:  # fmt: skip
-        webhook = shop.escalation.webhook
-        if webhook is None:
-            return
-        body = orjson.dumps(
-            {"event": "handoff.created", "shop_id": shop.shop_id, "ticket_id": ticket_id,
-             "conversation_id": conversation_id, "reasons": reasons, "created_at": at}
-        )  # fmt: skip
-        self._tasks.start(self._deliver(shop, ticket_id, body))
-
-    async def _deliver(self, shop: ShopConfig, ticket_id: str, body: bytes) -> None:
-        webhook = shop.escalation.webhook
-        assert webhook is not None
-        timeout = aiohttp.ClientTimeout(total=webhook.timeout_s)
-        delay = webhook.backoff_s
-        for attempt in range(1, webhook.retries + 2):
-            try:
-                async with self._session.post(
-                    str(webhook.url), data=body, timeout=timeout,
-                    headers={"Content-Type": "application/json"},
-                ) as response:  # fmt: skip
-                    if response.status < 300:
-                        event(log, "webhook.delivered", shop=shop.shop_id, ticket=ticket_id,
-                              attempt=attempt)  # fmt: skip
-                        return
-                    problem = f"HTTP {response.status}"
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                problem = type(exc).__name__
-            event(log, "webhook.failed", logging.WARNING, shop=shop.shop_id, ticket=ticket_id,
-                  attempt=attempt, problem=problem, final=attempt > webhook.retries)  # fmt: skip
-            if attempt <= webhook.retries:
-                await asyncio.sleep(delay)
-                delay *= 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +103,8 @@ class HandoffService:
     async def claim(self, shop: ShopConfig, ticket_id: str, agent: str) -> Ticket:
         with _translated(ticket_id):
             ticket = await self._store.claim(
-                shop.shop_id, ticket_id, agent, self._clock(),
-                shop.escalation.agent_idle_timeout_s,
+                Claim(shop.shop_id, ticket_id, agent, self._clock(),
+                      shop.escalation.agent_idle_timeout_s)
             )  # fmt: skip
         self._log("handoff.claimed", shop, ticket, agent=agent)
         return ticket
@@ -207,8 +121,8 @@ class HandoffService:
             raise ReplyBlocked.held(verdict)
         with _translated(ticket_id):
             cursor = await self._store.agent_reply(
-                shop.shop_id, ticket_id, agent, message_id, verdict.text, self._clock(),
-                shop.escalation.agent_idle_timeout_s,
+                AgentReply(shop.shop_id, ticket_id, agent, message_id, verdict.text,
+                           self._clock(), shop.escalation.agent_idle_timeout_s)
             )  # fmt: skip
         ticket = await self.ticket(shop, ticket_id)
         self._events.notify(shop.shop_id, ticket.conversation_id)
@@ -218,19 +132,23 @@ class HandoffService:
 
     async def resolve(self, shop: ShopConfig, ticket_id: str, agent: str) -> Ticket:
         with _translated(ticket_id):
-            ticket = await self._store.resolve(shop.shop_id, ticket_id, agent, self._clock())
+            ticket = await self._store.resolve(
+                Resolve(shop.shop_id, ticket_id, agent, self._clock())
+            )
         self._log("handoff.resolved", shop, ticket, agent=agent)
         return ticket
 
     async def release(self, shop: ShopConfig, ticket_id: str, agent: str) -> Ticket:
         with _translated(ticket_id):
-            ticket = await self._store.release(shop.shop_id, ticket_id, agent, self._clock())
+            ticket = await self._store.release(
+                Release(shop.shop_id, ticket_id, agent, self._clock())
+            )
         self._log("handoff.released", shop, ticket, agent=agent)
         return ticket
 
     async def cancel(self, shop: ShopConfig, ticket_id: str) -> Ticket:
         with _translated(ticket_id):
-            ticket = await self._store.cancel(shop.shop_id, ticket_id, self._clock())
+            ticket = await self._store.cancel(Cancel(shop.shop_id, ticket_id, self._clock()))
         self._log("handoff.cancelled", shop, ticket)
         return ticket
 
@@ -238,8 +156,8 @@ class HandoffService:
         """One pass over every shop: expire unclaimed tickets, requeue idle claims."""
         for shop in list(self._shops().shops.values()):
             swept = await self._store.sweep(
-                shop.shop_id, self._clock(), shop.escalation.queue_timeout_s,
-                shop.replies.no_agent,
+                Sweep(shop.shop_id, self._clock(), shop.escalation.queue_timeout_s,
+                      shop.replies.no_agent)
             )  # fmt: skip
             for ticket_id in swept.expired:
                 event(log, "handoff.expired", shop=shop.shop_id, ticket=ticket_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,13 +21,20 @@ from guardrails import Action, Finding, MessageVerdict, RatedFinding, Severity
 from guardrails.similarity import Fingerprint, similar_enough
 from guardrails.similarity import fingerprint as answer_fingerprint
 
-from .checks import Checks
-from .core.config import ShopConfig
-from .core.logging import conversation_ref, event, text_hash
-from .core.types import AppendResult, Clock
-from .handoff import ConversationEvents, new_ticket_id
-from .stores import ConversationStore
-from .stores.handoff_base import HandoffStore
+from ..checks import Checks
+from ..core.config import ShopConfig
+from ..core.logging import conversation_ref, event, text_hash
+from ..core.types import Clock
+from ..handoffs.store import Escalate, HandoffStore, new_ticket_id
+from .events import ConversationEvents
+from .store import (
+    AppendResult,
+    AppendShopperMessage,
+    ConversationStore,
+    FinishWithReply,
+    RecordOutcome,
+    new_message_id,
+)
 from .upstream import BotClient, BotRequest, UpstreamError
 
 log = logging.getLogger("gateway.messages")
@@ -42,7 +48,7 @@ class ShopperMessage:
     conversation_id: str
     shopper_id: str
     text: str
-    message_id: str = field(default_factory=lambda: secrets.token_hex(16))
+    message_id: str = field(default_factory=new_message_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +130,9 @@ class MessageService:
         started = time.perf_counter()
         shop_id, conversation_id = shop.shop_id, message.conversation_id
         written = await self._conversations.append_shopper_message(
-            shop_id, conversation_id, message.message_id, message.text, self._clock()
+            AppendShopperMessage(
+                shop_id, conversation_id, message.message_id, message.text, self._clock()
+            )
         )
         if written.duplicate:
             if written.recorded_outcome is None:
@@ -162,7 +170,9 @@ class MessageService:
             # A human owns the conversation: the message is in the log for the agent; no bot call.
             outcome = self._outcome(message, "human", None, ())
             await self._conversations.record_outcome(
-                shop.shop_id, message.conversation_id, message.message_id, outcome.body
+                RecordOutcome(
+                    shop.shop_id, message.conversation_id, message.message_id, outcome.body
+                )
             )
             return outcome
 
@@ -248,17 +258,19 @@ class MessageService:
         # delivered next to a human's: the shopper is told the conversation is with a human.
         dropped = self._outcome(message, "human", None, findings)
         delivered = await self._conversations.finish_with_reply(
-            shop.shop_id,
-            message.conversation_id,
-            message.message_id,
-            sender,
-            text,
-            self._clock(),
-            written.ownership.version,
-            sent.body,
-            dropped.body,
-            fingerprint=fingerprint,
-            sentiment=review.sentiment,
+            FinishWithReply(
+                shop.shop_id,
+                message.conversation_id,
+                message.message_id,
+                sender,
+                text,
+                self._clock(),
+                written.ownership.version,
+                sent.body,
+                dropped.body,
+                fingerprint=fingerprint,
+                sentiment=review.sentiment,
+            )
         )
         if not delivered:
             decision["dropped_reply"] = True
@@ -308,15 +320,17 @@ class MessageService:
         outcome = self._outcome(message, "human", Reply(holding, "gateway"), findings)
         at = self._clock()
         escalated = await self._handoffs.escalate(
-            shop.shop_id,
-            message.conversation_id,
-            new_ticket_id(at),
-            reasons,
-            at,
-            message_id=message.message_id,
-            holding_text=holding,
-            outcome=outcome.body,
-            sentiment=sentiment,
+            Escalate(
+                shop.shop_id,
+                message.conversation_id,
+                new_ticket_id(at),
+                tuple(reasons),
+                at,
+                message_id=message.message_id,
+                holding_text=holding,
+                outcome=outcome.body,
+                sentiment=sentiment,
+            )
         )
         event(
             log,
