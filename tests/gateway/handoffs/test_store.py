@@ -19,7 +19,7 @@ from gateway.handoffs.store import (
     TicketNotFound,
     TransitionRefused,
 )
-from tests.gateway.stores.conftest import hand_to_human
+from tests.gateway.conftest import hand_to_human
 
 SHOP, CONV = "shop-a", "conv-1"
 IDLE, QUEUE = 60.0, 300.0

@@ -15,7 +15,7 @@ from gateway.conversations.store import (
     RecordOutcome,
 )
 from gateway.core.errors import StoreUnavailable
-from tests.gateway.stores.conftest import hand_to_human
+from tests.gateway.conftest import hand_to_human
 
 SHOP, CONV = "shop-a", "conv-1"
 

@@ -9,7 +9,7 @@ from gateway.conversations.redis import conversation_log, conversation_meta
 from gateway.conversations.store import AppendShopperMessage
 from gateway.handoffs.redis import queue
 from tests.conftest import FakeClock
-from tests.gateway.stores.conftest import hand_to_human
+from tests.gateway.conftest import hand_to_human
 
 
 async def test_redis_keys_carry_the_shop_hash_tag_and_expire(redis_url: str) -> None:
