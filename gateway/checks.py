@@ -1,7 +1,8 @@
 """The one adapter between the gateway and guardrails/: every check goes through ``Checks``,
 which hands guardrails' own verdicts through unchanged.
 
-An answer (the bot's on the message path, an agent's on the agent-reply path) gets a ``Verdict``.
+An answer (the bot's on the message path, an agent's on the agent-reply path) gets a ``Verdict``;
+the bot's answers are also fingerprinted, to tell when the bot goes round in circles.
 A shopper message gets a ``MessageVerdict`` in two phases: ``screen_message`` before the bot is
 asked (a request for a human, a sensitive matter: microseconds), ``weigh_message`` while the bot
 is thinking (sentiment, and the conversation rule with the previous message's score).
@@ -15,7 +16,7 @@ reply (nothing is delivered). Findings stay typed (``RatedFinding``) until the H
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from guardrails import (
     Action,
@@ -27,6 +28,8 @@ from guardrails import (
     Severity,
     Verdict,
 )
+from guardrails.similarity import Fingerprint, similar_enough
+from guardrails.similarity import fingerprint as answer_fingerprint
 
 from .core.config import ShopConfig
 from .core.config.compile import escalation_policy
@@ -74,6 +77,30 @@ class Checks:
                 weighed: MessageVerdict = done.value
                 return weighed
             await asyncio.sleep(0)
+
+    @staticmethod
+    def fingerprint(answer: str) -> str:
+        """What a conversation keeps of the bot's answer, to compare the next answers with."""
+        return answer_fingerprint(answer)
+
+    @staticmethod
+    def repeats(shop: ShopConfig, fingerprint: str, previous: Sequence[str]) -> bool:
+        """Whether, with the near-identical ones among the bot's recent answers (``previous``),
+        this answer is at least the shop's ``repeated_answers``-th of its kind."""
+        needed = shop.escalation.repeated_answers
+        if needed < 2:
+            return False
+        threshold = shop.escalation.repeat_similarity
+        parsed = Fingerprint.parse(fingerprint)
+        if parsed is None:
+            return False
+        same = 0
+        for earlier in previous:
+            if similar_enough(parsed, earlier, threshold):
+                same += 1
+                if same + 1 >= needed:
+                    return True
+        return False
 
 
 def finding_summary(rated: RatedFinding) -> dict[str, object]:

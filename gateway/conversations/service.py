@@ -11,15 +11,13 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
 
 from guardrails import Action, Finding, MessageVerdict, RatedFinding, Severity
-from guardrails.similarity import Fingerprint, similar_enough
-from guardrails.similarity import fingerprint as answer_fingerprint
 
 from ..checks import Checks
 from ..core.config import ShopConfig
@@ -246,8 +244,8 @@ class MessageService:
             text = shop.replies.fallback
         else:
             sender, text = "bot", verdict.text
-            fingerprint = answer_fingerprint(text)
-            if self._repeats(shop, fingerprint, written.fingerprints):
+            fingerprint = self._checks.fingerprint(text)
+            if self._checks.repeats(shop, fingerprint, written.fingerprints):
                 # The bot is going round in circles: the repeat is not sent; a human takes over.
                 return await self._to_human(
                     shop, message, ["repeated_answer"], findings, review.sentiment
@@ -290,23 +288,6 @@ class MessageService:
         if review.sentiment is not None:
             decision["sentiment"] = round(review.sentiment, 3)
         return await self._to_human(shop, message, reasons, (), review.sentiment)
-
-    @staticmethod
-    def _repeats(shop: ShopConfig, fingerprint: str, previous: Sequence[str]) -> bool:
-        needed = shop.escalation.repeated_answers
-        if needed < 2:
-            return False
-        threshold = shop.escalation.repeat_similarity
-        parsed = Fingerprint.parse(fingerprint)
-        if parsed is None:
-            return False
-        same = 0
-        for earlier in previous:
-            if similar_enough(parsed, earlier, threshold):
-                same += 1
-                if same + 1 >= needed:
-                    return True
-        return False
 
     async def _to_human(
         self,
