@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .app import create_app
-from .config import LoadedConfig, load_config
-from .settings import GatewaySettings, load_settings
+from .core.config import GatewaySettings, LoadedConfig, load_config, load_settings
 
 __all__ = ["GatewaySettings", "LoadedConfig", "create_app", "load_config", "load_settings"]

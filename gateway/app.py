@@ -1,4 +1,5 @@
-"""The aiohttp application: state under typed AppKeys, one cleanup context per resource."""
+"""The aiohttp application: state under typed AppKeys, one cleanup context per resource, every
+domain's routes, and liveness and readiness."""
 
 from __future__ import annotations
 
@@ -9,21 +10,26 @@ from collections.abc import AsyncIterator, Callable, Mapping
 import aiohttp
 from aiohttp import web
 
-from .appkeys import CHECKS, CONFIG, EVENTS, HANDOFFS, MESSAGES, PRIVACY, STORE, Checks
-from .checking import GuardrailsAnswerCheck, ScreenMessageCheck
-from .config import ConfigHolder, LoadedConfig
-from .crypto import PhoneCipher
-from .errors import ConfigError
-from .handoff import BackgroundTasks, ConversationEvents, HandoffService, WebhookNotifier
-from .looplag import LoopLagMonitor
-from .messages import MessageService
-from .middleware import error_middleware
-from .privacy import PrivacyService
-from .routes import setup_routes
-from .settings import GatewaySettings
-from .stores import StoreBackend, open_backend
-from .types import Clock
-from .upstream import BotClient
+from .appkeys import CHECKS, CONFIG, EVENTS, HANDOFFS, MESSAGES, PRIVACY, STORE
+from .backend import StoreBackend, open_backend
+from .checks import Checks
+from .conversations import routes as conversation_routes
+from .conversations.events import ConversationEvents
+from .conversations.service import MessageService
+from .conversations.upstream import BotClient
+from .core.config import ConfigError, ConfigHolder, GatewaySettings, LoadedConfig
+from .core.errors import StoreUnavailable
+from .core.http import json_response
+from .core.looplag import LoopLagMonitor
+from .core.middleware import error_middleware
+from .core.tasks import BackgroundTasks
+from .core.types import Clock
+from .handoffs import routes as handoff_routes
+from .handoffs.service import HandoffService
+from .handoffs.webhooks import WebhookNotifier
+from .privacy import routes as privacy_routes
+from .privacy.crypto import PhoneCipher
+from .privacy.service import PrivacyService
 
 
 def create_app(
@@ -37,10 +43,7 @@ def create_app(
     cipher = privacy_cipher(settings, config)
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
     holder = app[CONFIG] = ConfigHolder(config, settings, environ)
-    checks = app[CHECKS] = Checks(
-        answer=GuardrailsAnswerCheck(lambda: holder.current.guardrails),
-        message=ScreenMessageCheck(lambda: holder.current.screen),
-    )
+    checks = app[CHECKS] = Checks(lambda: holder.current.guardrails, lambda: holder.current.screen)
 
     events = app[EVENTS] = ConversationEvents()
 
@@ -51,7 +54,7 @@ def create_app(
         app[HANDOFFS] = HandoffService(
             backend.handoffs,
             lambda: holder.current.shops,
-            lambda: holder.current.guardrails,
+            checks,
             events,
             clock,
         )
@@ -70,8 +73,7 @@ def create_app(
                 app[STORE].conversations,
                 app[STORE].handoffs,
                 BotClient(session),
-                checks.answer,
-                checks.message,
+                checks,
                 events,
                 webhooks.handoff_created,
                 clock,
@@ -107,7 +109,10 @@ def create_app(
         app.cleanup_ctx.append(sweeper_ctx)
     if settings.loop_lag_report_s > 0:
         app.cleanup_ctx.append(loop_lag_ctx)
-    setup_routes(app)
+    app.add_routes(health)
+    app.add_routes(conversation_routes.routes)
+    app.add_routes(handoff_routes.routes)
+    app.add_routes(privacy_routes.routes)
     return app
 
 
@@ -123,3 +128,23 @@ def privacy_cipher(settings: GatewaySettings, config: LoadedConfig) -> PhoneCiph
             "to the base64 of 32 random bytes (head -c 32 /dev/urandom | base64)"
         )
     return None
+
+
+health = web.RouteTableDef()
+
+
+@health.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+@health.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    config = request.app[CONFIG].current
+    try:
+        await request.app[STORE].ping()
+    except StoreUnavailable as exc:
+        return json_response(
+            {"status": "unavailable", "store": "unreachable", "detail": exc.message}, status=503
+        )
+    return json_response({"status": "ready", "store": "ok", "shops": len(config.shops.shops)})

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aiohttp import web
 
-from .checks import AnswerCheck, MessageCheck
-from .config import ConfigHolder
-from .handoff import ConversationEvents, HandoffService
-from .messages import MessageService
-from .privacy import PrivacyService
-from .stores import StoreBackend
-
-
-@dataclass(frozen=True, slots=True)
-class Checks:
-    """The checks in force: on outgoing answers, and on incoming shopper messages."""
-
-    answer: AnswerCheck
-    message: MessageCheck
-
+from .backend import StoreBackend
+from .checks import Checks
+from .conversations.events import ConversationEvents
+from .conversations.service import MessageService
+from .core.config import ConfigHolder
+from .handoffs.service import HandoffService
+from .privacy.service import PrivacyService
 
 CONFIG = web.AppKey("config", ConfigHolder)
 CHECKS = web.AppKey("checks", Checks)

@@ -1,72 +1,114 @@
-"""Seams where checks plug into the message path: before the bot call and after it.
+"""The one adapter between the gateway and guardrails/: every check goes through ``Checks``,
+which hands guardrails' own verdicts through unchanged.
 
-The guardrails work provides the answer check; the escalation work provides the message check.
-Until then the defaults let everything through, so the path is the same shape either way.
+An answer (the bot's on the message path, an agent's on the agent-reply path) gets a ``Verdict``;
+the bot's answers are also fingerprinted, to tell when the bot goes round in circles.
+A shopper message gets a ``MessageVerdict`` in two phases: ``screen_message`` before the bot is
+asked (a request for a human, a sensitive matter: microseconds), ``weigh_message`` while the bot
+is thinking (sentiment, and the conversation rule with the previous message's score).
+
+Both paths fail closed the same way. When a check cannot run (the shop has no compiled
+guardrails, a detector or the scorer fails) the verdict escalates with a finding of category
+``error``: the message path hands the conversation to a human, the agent-reply path holds the
+reply (nothing is delivered). Findings stay typed (``RatedFinding``) until the HTTP edge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 
-from guardrails import Action, MessageVerdict
+from guardrails import (
+    Action,
+    Finding,
+    Guardrails,
+    MessageScreen,
+    MessageVerdict,
+    RatedFinding,
+    Severity,
+    Verdict,
+)
+from guardrails.similarity import Fingerprint, similar_enough
+from guardrails.similarity import fingerprint as answer_fingerprint
 
-from .shops import ShopConfig
+from .core.config import ShopConfig
+from .core.config.compile import escalation_policy
 
-
-@dataclass(frozen=True, slots=True)
-class AnswerReview:
-    """What to do with an outgoing answer: the action, the text to deliver, and why."""
-
-    action: Action
-    text: str
-    findings: Sequence[dict[str, Any]] = field(default_factory=tuple)
-
-    @property
-    def rules(self) -> list[str]:
-        return [str(finding["rule"]) for finding in self.findings]
-
-
-@dataclass(frozen=True, slots=True)
-class MessageReview:
-    """Whether a shopper message should go to a human, and why; ``sentiment`` is the message's
-    score once it is weighed (kept for the next message's conversation rule); ``verdict`` is the
-    screen's, for the second phase."""
-
-    escalate_reasons: Sequence[str] = field(default_factory=tuple)
-    sentiment: float | None = None
-    rules: Sequence[str] = field(default_factory=tuple)
-    verdict: MessageVerdict | None = None
+# What the check API and a held agent reply show of a finding: everything but its evidence.
+FINDING_FIELDS = ("rule", "category", "severity", "action", "start", "end")
 
 
-class AnswerCheck(Protocol):
-    def review_answer(self, shop: ShopConfig, text: str) -> AnswerReview: ...
+class Checks:
+    """The checks of the configuration in force, looked up on every call (a reload swaps them)."""
 
+    def __init__(
+        self,
+        guardrails: Callable[[], Mapping[str, Guardrails]],
+        screen: Callable[[], MessageScreen],
+    ) -> None:
+        self._guardrails = guardrails
+        self._screen = screen
 
-class MessageCheck(Protocol):
-    """Two phases: ``screen_message`` before the bot is asked (a request for a human, a
-    sensitive matter: microseconds), ``weigh_message`` while the bot is thinking (sentiment, and
-    the conversation rule with the previous message's score). ``weigh_message`` is a coroutine so
-    that scoring can give the event loop back between its pieces."""
+    def check_answer(self, shop: ShopConfig, text: str) -> Verdict:
+        """The verdict on a text about to reach the shopper, from the bot or from an agent."""
+        guardrails = self._guardrails().get(shop.shop_id)
+        if guardrails is None:
+            # A shop without compiled guardrails must not pass answers unchecked (fail closed).
+            return _unchecked(shop, text)
+        return guardrails.check(text)
 
-    def screen_message(self, shop: ShopConfig, text: str) -> MessageReview: ...
-
-    async def weigh_message(
-        self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
-    ) -> MessageReview: ...
-
-
-class PassThrough:
-    """Lets every answer and message through unchanged."""
-
-    def review_answer(self, shop: ShopConfig, text: str) -> AnswerReview:
-        return AnswerReview(Action.ALLOW, text)
-
-    def screen_message(self, shop: ShopConfig, text: str) -> MessageReview:
-        return MessageReview()
+    def screen_message(self, shop: ShopConfig, text: str) -> MessageVerdict:
+        return self._screen().screen(text, escalation_policy(shop))
 
     async def weigh_message(
-        self, shop: ShopConfig, text: str, review: MessageReview, previous: float | None
-    ) -> MessageReview:
-        return review
+        self, shop: ShopConfig, text: str, screened: MessageVerdict, previous: float | None
+    ) -> MessageVerdict:
+        """``screened`` weighed: sentiment, and the conversation rule with ``previous`` (the
+        conversation's previous shopper message's score). A coroutine so that scoring gives the
+        event loop back between its pieces."""
+        screen = self._screen()
+        # One run of Han characters is decoded per step (~12 µs a character); between steps
+        # the loop serves everything else, so a long message never stalls it.
+        steps = screen.weigh_steps(text, screened, escalation_policy(shop), previous)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                weighed: MessageVerdict = done.value
+                return weighed
+            await asyncio.sleep(0)
+
+    @staticmethod
+    def fingerprint(answer: str) -> str:
+        """What a conversation keeps of the bot's answer, to compare the next answers with."""
+        return answer_fingerprint(answer)
+
+    @staticmethod
+    def repeats(shop: ShopConfig, fingerprint: str, previous: Sequence[str]) -> bool:
+        """Whether, with the near-identical ones among the bot's recent answers (``previous``),
+        this answer is at least the shop's ``repeated_answers``-th of its kind."""
+        needed = shop.escalation.repeated_answers
+        if needed < 2:
+            return False
+        threshold = shop.escalation.repeat_similarity
+        parsed = Fingerprint.parse(fingerprint)
+        if parsed is None:
+            return False
+        same = 0
+        for earlier in previous:
+            if similar_enough(parsed, earlier, threshold):
+                same += 1
+                if same + 1 >= needed:
+                    return True
+        return False
+
+
+def finding_summary(rated: RatedFinding) -> dict[str, object]:
+    data = rated.to_json()
+    return {key: data[key] for key in FINDING_FIELDS}
+
+
+def _unchecked(shop: ShopConfig, text: str) -> Verdict:
+    finding = Finding("guardrails.missing", "error", 0, len(text), "")
+    rated = RatedFinding(finding, Severity.SERIOUS, Action.ESCALATE)
+    return Verdict(Action.ESCALATE, shop.replies.holding, (rated,))

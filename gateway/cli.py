@@ -30,11 +30,9 @@ from .audit import (
     write_json_report,
     write_text_report,
 )
-from .config import load_config
+from .core.config import ConfigError, GatewaySettings, load_config, load_settings, process_environ
+from .core.logging import configure_logging, event
 from .demo_bot import create_demo_bot
-from .errors import ConfigError
-from .logging import configure_logging, event
-from .settings import GatewaySettings, load_settings, process_environ
 
 log = logging.getLogger("gateway.cli")
 

@@ -9,8 +9,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
-from gateway.config import load_config
-from gateway.settings import load_settings
+from gateway.core.config import load_config, load_settings
 from tests.gateway.conftest import Gateway
 
 ClientFactory = Callable[..., Awaitable[TestClient[web.Request, web.Application]]]

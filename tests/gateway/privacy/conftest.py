@@ -14,9 +14,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from gateway.app import create_app
-from gateway.config import load_config
-from gateway.settings import load_settings
-from gateway.stores import MemoryBackend, RedisBackend, StoreBackend
+from gateway.backend import MemoryBackend, RedisBackend, StoreBackend
+from gateway.core.config import load_config, load_settings
 from tests.conftest import FakeClock
 from tests.gateway.conftest import DEAD_BOT_URL, sha, shop_doc, write_config
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from gateway.stores import MemoryBackend
+from gateway.backend import MemoryBackend
 from tests.conftest import FakeClock
 from tests.gateway.privacy.conftest import (
     ADMIN_KEY,

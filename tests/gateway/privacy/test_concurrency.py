@@ -17,8 +17,8 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from gateway.stores.privacy_base import PoolRef
-from gateway.stores.redis_privacy import pool_keys
+from gateway.privacy.redis import pool_keys
+from gateway.privacy.store import PoolRef
 from tests.conftest import REPO
 from tests.gateway.conftest import DEAD_BOT_URL, sha, shop_doc, write_config
 from tests.gateway.privacy.conftest import PRIVACY_KEY, TELEPHONY_KEY

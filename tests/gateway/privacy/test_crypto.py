@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from gateway.crypto import PhoneCipher, SealError
+from gateway.privacy.crypto import PhoneCipher, SealError
 
 KEY = bytes(range(32))
 

@@ -6,9 +6,8 @@ import yaml
 
 from gateway.app import create_app
 from gateway.appkeys import CONFIG
-from gateway.config import load_config
-from gateway.settings import load_settings
-from gateway.stores import MemoryBackend
+from gateway.backend import MemoryBackend
+from gateway.core.config import load_config, load_settings
 from tests.conftest import REPO, FakeClock
 from tests.gateway.privacy.conftest import MAIN_A, POOL_A, ClientFactory, Privacy
 

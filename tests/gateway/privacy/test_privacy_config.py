@@ -10,10 +10,8 @@ import pytest
 import yaml
 
 from gateway.app import create_app
-from gateway.config import load_config
-from gateway.errors import ConfigError
-from gateway.settings import load_settings
-from gateway.shops import load_shops
+from gateway.core.config import ConfigError, load_config, load_settings
+from gateway.core.config.shops import load_shops
 from tests.conftest import REPO
 from tests.gateway.privacy.conftest import MAIN_B, POOL_A, privacy_config
 
