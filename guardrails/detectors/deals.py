@@ -2,8 +2,8 @@
 
 Four shapes, each a co-occurrence in one sentence rather than a fixed phrase:
 
-- a review bought: a review (好评 / 差评 / 追评 / 五星 …), something done to it (写 / 改 / 删 / 撤 / 晒 …)
-  and a reward (返 / 补 / 送 / 红包 / 券 / 京豆 / 十块 …): "差评先撤，撤完我给你包个大红包";
+- a review bought: a review (好评 / 差评 / 追评 / 五星 …), something done to it (写 / 改 / 删 / 撤 /
+  晒 …) and a reward (返 / 补 / 送 / 红包 / 券 / 京豆 / 十块 …): "差评先撤，撤完我给你包个大红包";
 - a complaint or refund bought off: withdrawing it (撤 / 别申请 / 不在平台申请 …) with something
   in return, or settling "ourselves": "投诉撤了吧亲，我私下退您20";
 - fake orders: 刷单, 拍单不发货, 冲销量, 不用收货, 本金返还, 佣金 …;
