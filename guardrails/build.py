@@ -8,7 +8,7 @@ from .detectors.base import Detector
 from .detectors.deals import DealDetector
 from .detectors.emails import EmailDetector
 from .detectors.identifiers import IdentifierDetector
-from .detectors.lexicon import LexiconDetector
+from .detectors.lexicon import AllowedSpans, LexiconDetector
 from .detectors.links import LinkDetector, RedirectDetector
 from .detectors.messengers import MessengerDetector
 from .detectors.payment import PaymentDetector
@@ -34,6 +34,7 @@ def build_guardrails(
     policy: Policy,
     normalizer: Normalizer | None = None,
     model: NgramClassifier | None = None,
+    allowed_phrases: Iterable[str] = (),
 ) -> Guardrails:
     """The detectors for one platform (its own links and name are allowed), the answer model
     and one policy.
@@ -56,4 +57,6 @@ def build_guardrails(
     ]
     if lexicon is not None:
         detectors.append(lexicon)
-    return Guardrails(detectors, policy, normalizer or default_normalizer(), model)
+    normalizer = normalizer or default_normalizer()
+    allowed = AllowedSpans(allowed_phrases, normalizer) if model is not None else None
+    return Guardrails(detectors, policy, normalizer, model, allowed)

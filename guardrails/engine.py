@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .detectors.base import Detector
+from .detectors.lexicon import AllowedSpans
 from .frames import clear_warned
 from .models.ngram import NgramClassifier
 from .normalize import NormalizedText, Normalizer
@@ -33,11 +34,14 @@ class Guardrails:
         policy: Policy,
         normalizer: Normalizer,
         model: NgramClassifier | None = None,
+        allowed: AllowedSpans | None = None,
     ) -> None:
+        """``allowed`` finds the shop's allowed phrases, which the model is not shown."""
         self.detectors = tuple(detectors)
         self.policy = policy
         self.normalizer = normalizer
         self.model = model
+        self.allowed = allowed
 
     def findings(self, text: str) -> list[Finding]:
         normalized = self.normalizer(text)
@@ -51,8 +55,11 @@ class Guardrails:
         model = self.model
         if model is None:
             return []
+        cut = self.allowed(normalized) if self.allowed is not None else []
         scores = []
-        for head, probability in zip(model.heads, model.probabilities(normalized), strict=True):
+        for head, probability in zip(
+            model.heads, model.probabilities(normalized, cut), strict=True
+        ):
             band = model.bands.get(head)
             if band is None or probability < band.low:
                 continue

@@ -7,6 +7,8 @@ over a shorter banned phrase inside it (``不能根治`` over ``根治``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from ..lexicon import PhraseList
@@ -81,3 +83,17 @@ class LexiconDetector:
                 )
             )
         return findings
+
+
+class AllowedSpans:
+    """Where a list of allowed phrases occurs in a text (compact spans): what the answer model
+    is not shown, so that a shop's allowed phrase is allowed by the model as by the lexicon."""
+
+    def __init__(self, phrases: Iterable[str], normalizer: Normalizer) -> None:
+        keys = sorted({key for phrase in phrases if (key := normalizer(phrase).compact)})
+        self._automaton = AhoCorasick(keys, matchkind=MatchKind.LeftmostLongest) if keys else None
+
+    def __call__(self, text: NormalizedText) -> list[tuple[int, int]]:
+        if self._automaton is None:
+            return []
+        return [(s, e) for _, s, e in self._automaton.find_matches_as_indexes(text.compact)]

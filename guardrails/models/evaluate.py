@@ -78,7 +78,7 @@ def out_of_fold_gateway(rows: Sequence[AnswerRow]) -> list[bool]:
             if row.writer not in held:
                 continue
             base = platform_guardrails(row.platform)
-            guard = Guardrails(base.detectors, base.policy, base.normalizer, model)
+            guard = Guardrails(base.detectors, base.policy, base.normalizer, model, base.allowed)
             stops[i] = guard.check(row.text).action >= Action.REDACT
     return stops
 

@@ -52,9 +52,20 @@ def _digit_symbol(length: int) -> str:
     return _DIGIT_CLASSES[-1][1]
 
 
-def feature_text(text: NormalizedText) -> str:
-    """What the model reads: the compact view with each digit run as one length-class symbol."""
+def feature_text(text: NormalizedText, cut: Sequence[tuple[int, int]] = ()) -> str:
+    """What the model reads: the compact view with each digit run as one length-class symbol.
+    ``cut`` are compact spans the model must not read (a shop's allowed phrases): each becomes a
+    clause break, so no n-gram reaches into it."""
     compact = text.compact
+    if cut:
+        pieces, last = [], 0
+        for start, end in sorted(cut):
+            if start >= last:
+                pieces.append(compact[last:start])
+                pieces.append(",")
+                last = end
+        pieces.append(compact[last:])
+        compact = "".join(pieces)
     if not any("0" <= char <= "9" for char in compact):
         return compact
     return _DIGIT_RUN.sub(lambda match: _digit_symbol(len(match.group())), compact)
@@ -134,16 +145,15 @@ class NgramClassifier:
     def size(self) -> int:
         return len(self._keys)
 
-    def _features(self, text: NormalizedText) -> set[int]:
+    def _features(self, features: str) -> set[int]:
         if self._automaton is None:
             return set()
         # At most MAX_CHARS characters are read, so no lane can overflow (see _OFFSET).
-        features = feature_text(text)[:MAX_CHARS]
-        found = self._automaton.find_matches_as_indexes(features, overlapping=True)
+        found = self._automaton.find_matches_as_indexes(features[:MAX_CHARS], overlapping=True)
         return set(map(_FIRST, found))
 
-    def logits(self, text: NormalizedText) -> list[float]:
-        features = self._features(text)
+    def logits(self, text: NormalizedText, cut: Sequence[tuple[int, int]] = ()) -> list[float]:
+        features = self._features(feature_text(text, cut))
         total = sum(map(self._packed.__getitem__, features))
         offset = len(features) * _OFFSET
         return [
@@ -151,8 +161,10 @@ class NgramClassifier:
             for head, bias in enumerate(self.bias)
         ]
 
-    def probabilities(self, text: NormalizedText) -> list[float]:
-        return [_sigmoid(logit) for logit in self.logits(text)]
+    def probabilities(
+        self, text: NormalizedText, cut: Sequence[tuple[int, int]] = ()
+    ) -> list[float]:
+        return [_sigmoid(logit) for logit in self.logits(text, cut)]
 
     def reference_logits(self, features: set[str]) -> list[float]:
         """The same logits from a set of n-grams, one head at a time (what training computed):

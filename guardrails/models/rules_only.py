@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 
 from ..build import build_guardrails
-from ..detectors.lexicon import LexiconDetector
+from ..detectors.lexicon import AllowedSpans, LexiconDetector
 from ..engine import Guardrails
 from ..lexicon import load_phrase_dir
 from ..normalize import default_normalizer
@@ -30,9 +30,16 @@ def _preset(platform: str, config: Path) -> tuple[list[str], dict[str, CategoryR
 
 
 @functools.cache
+def shipped_allowed() -> AllowedSpans:
+    """The shipped allowed phrases, as the gateway keeps them from the model."""
+    return AllowedSpans(load_phrase_dir(CONFIG / "lexicons").allowed, default_normalizer())
+
+
+@functools.cache
 def platform_guardrails(platform: str, with_model: bool = False) -> Guardrails:
     domains, rules = _preset(platform, CONFIG)
-    lexicon = LexiconDetector(load_phrase_dir(CONFIG / "lexicons"), default_normalizer())
+    phrases = load_phrase_dir(CONFIG / "lexicons")
+    lexicon = LexiconDetector(phrases, default_normalizer())
     model = None
     if with_model:
         from .answers import load_answer_model
@@ -44,6 +51,7 @@ def platform_guardrails(platform: str, with_model: bool = False) -> Guardrails:
         lexicon=lexicon,
         policy=Policy(rules, fallback_text="FALLBACK", holding_text="HOLDING"),
         model=model,
+        allowed_phrases=phrases.allowed,
     )
 
 

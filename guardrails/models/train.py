@@ -69,8 +69,17 @@ class Heads:
 
 
 def features_of(rows: Sequence[AnswerRow]) -> list[set[str]]:
+    """Each row's n-grams as the gateway shows them to the model: without the shipped allowed
+    phrases (config/lexicons/allow.txt)."""
+    from .rules_only import shipped_allowed
+
     normalizer = default_normalizer()
-    return [ngrams(feature_text(normalizer(row.text)), ORDERS) for row in rows]
+    allowed = shipped_allowed()
+    out = []
+    for row in rows:
+        normalized = normalizer(row.text)
+        out.append(ngrams(feature_text(normalized, allowed(normalized)), ORDERS))
+    return out
 
 
 def vocabulary(rows: Sequence[AnswerRow], features: Sequence[set[str]]) -> list[str]:

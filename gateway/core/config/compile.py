@@ -26,6 +26,8 @@ from guardrails import (
     read_phrases,
 )
 from guardrails.escalation import EscalationPolicy, MessageScreen
+from guardrails.models.answers import load_answer_model
+from guardrails.models.ngram import ModelError, NgramClassifier
 from guardrails.sentiment import SentimentScorer, ShopperSentiment
 from guardrails.sentiment.segment import SegmentationModelError
 from guardrails.sentiment.tables_cache import load_segmentation
@@ -72,6 +74,7 @@ def compile_guardrails(config_dir: Path, shops: Mapping[str, ShopConfig]) -> dic
     except LexiconError as exc:
         raise ConfigError(str(exc)) from exc
     normalizer = default_normalizer()
+    model = _answer_model() if any(s.guardrails.model for s in shops.values()) else None
     automata: dict[tuple[object, ...], LexiconDetector] = {}
     compiled: dict[str, Guardrails] = {}
     for shop_id, shop in shops.items():
@@ -98,8 +101,18 @@ def compile_guardrails(config_dir: Path, shops: Mapping[str, ShopConfig]) -> dic
             lexicon=lexicon,
             policy=_policy(shop, preset, source),
             normalizer=normalizer,
+            model=model if shop.guardrails.model else None,
+            allowed_phrases=phrases.allowed,
         )
     return compiled
+
+
+def _answer_model() -> NgramClassifier:
+    """The shipped answer model, loaded once per process (it ships inside the package)."""
+    try:
+        return load_answer_model()
+    except ModelError as exc:
+        raise ConfigError(f"answer model: {exc}") from exc
 
 
 @functools.cache

@@ -107,6 +107,8 @@ class GuardrailsConfig(Strict):
     allowed_domains: list[str] = Field(default_factory=list)
     lexicons: list[ShopLexicon] = Field(default_factory=list)
     mask: str = Field("***", min_length=1, max_length=10)
+    # The learned answer model beside the rules (guardrails/models/); off: the rules alone.
+    model: bool = True
 
 
 class WebhookConfig(Strict):
