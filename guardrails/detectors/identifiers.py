@@ -250,12 +250,20 @@ def cue_for(
     harmless, or None when nothing near says."""
     sentence = max((m.end() for m in _SENTENCE_END.finditer(shadow, 0, start)), default=0)
     window = _SQUEEZE.sub("", shadow[sentence:start])[-before:]
+    # The cue nearest the token decides; a generic one (号是, 搜, 加我) only when no cue names
+    # what kind of identifier it is (座机号是 …: a phone).
     last: tuple[int, str] | None = None
+    generic = False
     for match in _CUES.finditer(window):
-        if last is None or match.end() >= last[0]:
-            last = (match.end(), str(match.lastgroup))
+        kind = str(match.lastgroup)
+        if kind == "generic":
+            generic = True
+        elif last is None or match.end() >= last[0]:
+            last = (match.end(), kind)
     if last is not None:
         return last[1]
+    if generic:
+        return "generic"
     if not after:
         return None
     clause = _CLAUSE_END.search(shadow, end)
