@@ -7,12 +7,12 @@ that give no identifier are cleared (``frames.py``) before the policy weighs the
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .detectors.base import Detector
 from .detectors.lexicon import AllowedSpans
-from .frames import clear_warned
+from .frames import CLEARABLE, clear_warned
 from .models.ngram import NgramClassifier
 from .normalize import NormalizedText, Normalizer
 from .policy import Policy
@@ -50,22 +50,52 @@ class Guardrails:
     def _detected(self, normalized: NormalizedText) -> list[Finding]:
         return distinct([f for detector in self.detectors for f in detector.detect(normalized)])
 
-    def scores(self, normalized: NormalizedText) -> list[ModelScore]:
+    def probabilities(self, normalized: NormalizedText) -> dict[str, float]:
+        """The model's probability for every category (empty without a model); the shop's
+        allowed phrases are kept from it."""
+        model = self.model
+        if model is None:
+            return {}
+        cut = self.allowed(normalized) if self.allowed is not None else []
+        return dict(zip(model.heads, model.probabilities(normalized, cut), strict=True))
+
+    def scores(
+        self, normalized: NormalizedText, probabilities: Mapping[str, float]
+    ) -> list[ModelScore]:
         """The model's scores that reach their category's band (nothing below ``low``)."""
         model = self.model
         if model is None:
             return []
+        firing = [
+            (head, probability, band)
+            for head, probability in probabilities.items()
+            if (band := model.bands.get(head)) is not None and probability >= band.low
+        ]
+        if not firing:
+            return []
         cut = self.allowed(normalized) if self.allowed is not None else []
+        clauses = model.clauses(normalized, [head for head, _, _ in firing], cut)
         scores = []
-        for head, probability in zip(
-            model.heads, model.probabilities(normalized, cut), strict=True
-        ):
-            band = model.bands.get(head)
-            if band is None or probability < band.low:
-                continue
-            start, end = normalized.compact_to_original(*model.clause(normalized, head))
+        for head, probability, band in firing:
+            start, end = normalized.compact_to_original(*clauses[head])
             scores.append(ModelScore(head, probability, band.high, band.low, start, end))
         return scores
+
+    def vetoed(self, findings: list[Finding], probabilities: Mapping[str, float]) -> list[Finding]:
+        """Without a finding that the model all but rules out: a rule that names something
+        without giving an identifier (an invitation, a phrasing) and a category the model
+        scores below its ``veto_below``. The model learned the reminders and refusals that such
+        rules trip over; an identifier is never vetoed."""
+        model = self.model
+        if model is None or not model.veto_below:
+            return findings
+        veto = model.veto_below
+        return [
+            f
+            for f in findings
+            if f.rule not in CLEARABLE
+            or probabilities.get(f.category, 1.0) >= veto.get(f.category, 0.0)
+        ]
 
     def check(self, text: str) -> Verdict:
         """The verdict on ``text``. If a detector or the model fails, the text is not let
@@ -73,7 +103,9 @@ class Guardrails:
         try:
             normalized = self.normalizer(text)
             found = clear_warned(normalized, self._detected(normalized))
-            return self.policy.decide(text, found, self.scores(normalized))
+            probabilities = self.probabilities(normalized)
+            found = self.vetoed(found, probabilities)
+            return self.policy.decide(text, found, self.scores(normalized, probabilities))
         except Exception as exc:  # any failure of a check must fail closed
             return self._failed(text, exc)
 
@@ -91,10 +123,12 @@ class Guardrails:
         findings = clear_warned(normalized, distinct(findings))
         micros["frames"] = (time.perf_counter() - started) * 1e6
         started = time.perf_counter()
-        score = self.scores(normalized)
+        probabilities = self.probabilities(normalized)
+        findings = self.vetoed(findings, probabilities)
+        scores = self.scores(normalized, probabilities)
         micros["model"] = (time.perf_counter() - started) * 1e6
         started = time.perf_counter()
-        verdict = self.policy.decide(text, findings, score)
+        verdict = self.policy.decide(text, findings, scores)
         micros["policy"] = (time.perf_counter() - started) * 1e6
         return TimedVerdict(verdict, micros)
 

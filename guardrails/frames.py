@@ -48,30 +48,34 @@ CLEARABLE = frozenset(
 # Compact view, in the finding's clause before it: a refusal or warning that holds for the clause,
 # or (weaker words, common in invitations too: 别急, 不用等) a negation just before the finding.
 _STRONG_BEFORE = re.compile(
-    "请勿|切勿|谨防|警惕|提防|防止|严禁|禁止|不(?:能|可以|会|得|可|要|再)?(?:接受|支持|提供|允许|需要|做|搞|"
-    "收|加|让|要求|会)|不存在|没有(?:什么|任何)?|拒绝|从不|从来不|绝不|决不|不会|并不是|不是|"
-    "任何(?:要求|让|叫|以|自称)|凡是|如有人|若有人|如果有人|有人(?:让|要求|叫)|遇到|不算|谈不上|"
-    "算不上|而不是|以免|以防"
+    "请勿|切勿|谨防|警惕|提防|防止|严禁|禁止|不存在|拒绝|从不|从来不|绝不|决不|并不是|不是|不敢说|"
+    "任何(?:要求|让|叫|以|自称)|凡是|如有人|若有人|如果有人|有人(?:让|要求|叫)|遇到|谈不上|算不上|"
+    "而不是|以免|以防|无法|没法|没办法|"
+    # Any 不 / 没 that negates (not 不错, 不少, 不过 …, 没事, 没关系).
+    "不(?!错|少|久|过|同|断|停|仅|只|但|如|然|管|知|满|好意思|舒服|清楚|明白|一样|放心|着急|用担心)|"
+    "没(?!事|关系|问题)"
 )
 WEAK_REACH = 6
 _WEAK_BEFORE = re.compile(
-    "(?:勿|不要|(?<![识区类分告特级性个鉴])别(?![人的家处急担着客慌])|不能|不可以|不可|不得|无需|不需要|不必|不在|不走|不用|不通过)"
+    "(?:勿|(?<![识区类分告特级性个鉴])别(?![人的家处急担着客慌])|无需|不需要|不必)"
 )
 # Anywhere in the finding's sentence: this sentence is a warning.
 _WARNING = re.compile(
     "骗子|诈骗|行骗|骗局|冒充|假冒|谨防|防骗|不法分子|上当|受骗|被骗|千万(?:不要|别)|请勿|切勿|不要相信|"
     "别信|不可信|明令禁止|违反(?:平台)?规则|违规|举报|报警|没有(?:任何)?保障|不安全|自称|不要理会|别理|"
     "不要回复|删除|挂断|如果有人|如有人|若有人|没地方维权|说不清|出(?:了)?问题|有风险|假的|是假|虚假|"
-    "说自己是|冒用|仿冒|山寨|不是我们|不是本店|小心"
+    "说自己是|冒用|仿冒|山寨|不是我们|不是本店|小心|请不要|不要扫|别扫|不要点|不要加|不要转|郑重|声明|"
+    "温馨提示|提醒(?:您|大家|各位|一下)"
 )
 # After the finding, in its sentence: the writer refuses it ("私下交易我们是不做的").
 _REFUSED_AFTER = re.compile(
-    "不做|不搞|不整|不接受|不能|不行|不可以|不支持|不允许|办不了|没法|不答应|不会|两回事|违反|违规|"
-    "不是我们|并非|不是本店|都没有|没保障|无保障|没有保障|不好意思|抱歉|不对外|不开放|不收"
+    "不(?:做|搞|整|接|收|办|弄|给|帮|让|能|行|可以|支持|允许|答应|会|对外|开放|提供)|办不了|办不到|做不到|不了|"
+    "没法|无法|两回事|违反|违规|不是我们|并非|不是本店|都没有|没保障|无保障|没有保障|不好意思|抱歉"
 )
 # In a neighbouring sentence: the text around it is about fraud.
 _FRAUD = re.compile(
-    "骗子|诈骗|行骗|骗局|冒充|假冒|仿冒|冒用|山寨|不法分子|上当|受骗|被骗|不是我们|不是本店|与本店无关|举报"
+    "骗子|诈骗|行骗|骗局|冒充|假冒|仿冒|冒用|山寨|不法分子|上当|受骗|被骗|不是我们|不是本店|与本店无关|举报|"
+    "郑重|声明|都不会|不会用|不会以|不会通过|不会让"
 )
 _REFUSAL = re.compile(
     "不(?:能|可以|会|接受|支持|做|搞|行|允许|是|说|跟您说|敢说|承诺|保证|吹|收)|不了|没法|办不了|两回事|拒绝|"
@@ -81,6 +85,7 @@ _REFUSAL = re.compile(
 _DIRECTED = re.compile(
     "(?:加|添加|联系|找|私聊|私信|戳|关注|扫|来)(?:一下|下)?(?:我|我们|本店|小编|店主|客服|老板|咱)(?!不)"
 )
+_ASKED = re.compile("(?:让|要|叫|求|请|想让)我$")
 # The shopper's own words, restated before an answer: 您说… / 你的意思是… / 您问能不能…
 _REPORTED = re.compile("(?:您|你)(?:说|问|提到|的意思是|想让|想要我|要我|让我)")
 _CLAUSE_BREAKS = ",;!?。:"
@@ -117,6 +122,8 @@ def governed(text: NormalizedText, finding: Finding) -> bool:
         return False
     if compact[max(0, start - 2) : start].endswith(("比", "比起")):
         return True  # "比私下给红包安全多了": the thing compared against
+    if _ASKED.search(compact, max(0, start - 3), start):
+        return True  # "老客户让我加微信": what someone asked of the writer, not an invitation
     # The clause the finding ends in: a long match can hold its own refusal
     # ("评价改成五星我们很感谢，但我们不能用返现"), but a negation the phrase starts with
     # (不用走平台) is the phrase itself.
@@ -153,7 +160,7 @@ def _quoted(text: NormalizedText, finding: Finding) -> bool:
 
 def _compact_span(text: NormalizedText, start: int, end: int) -> tuple[int, int]:
     """The compact span covering original [start, end) (findings keep original offsets)."""
-    starts = [text.compact_to_original(i, i + 1)[0] for i in range(len(text.compact))]
+    starts = text.compact_starts
     first = bisect.bisect_left(starts, start)
     last = bisect.bisect_left(starts, end)
     return first, max(first, last)

@@ -283,6 +283,15 @@ class NormalizedText:
         return tuple(runs)
 
     @functools.cached_property
+    def compact_starts(self) -> tuple[int, ...]:
+        """For each compact character, where it starts in the original (ascending)."""
+        shadow_index = range(len(self.compact)) if self._positions is None else self._positions
+        spans = self._spans
+        if spans is None:
+            return tuple(shadow_index)
+        return tuple(spans[i][0] for i in shadow_index)
+
+    @functools.cached_property
     def number_groups(self) -> tuple[NumberGroup, ...]:
         """Every group of digits in any script (see ``NumberGroup``), computed once."""
         return read_number_groups(self.shadow)

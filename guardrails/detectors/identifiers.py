@@ -27,7 +27,8 @@ _MOBILE = re.compile(r"(?:86)?1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0(?:10|2\d|[3-9]\d\d)[2-9]\d{6,7}")
 _HOTLINE = re.compile(r"[48]00\d{7}")
 # Between two groups of one chain: a few characters of one sentence, no other digits.
-_CHAIN_GAP = re.compile(r"[^0-9。!?;:\n]{0,14}")
+# (Not across arithmetic or a range: 满199减20, 3到5天, 10或12个.)
+_CHAIN_GAP = re.compile(r"[^0-9。!?;:\n减满折元块到至和或共约第]{0,14}")
 # A group followed by a unit is a quantity, never part of an identifier.
 _UNIT = re.compile(
     r"\s*(?:元|块|毛|角|rmb|¥|件|个|台|只|张|套|箱|次|天|小时|分钟|秒|年|月|日|号(?!码)|点|岁|斤|公斤|kg|g|"
@@ -40,7 +41,9 @@ _SQUEEZE = re.compile(r"[\s\-.·*•_~|/\\'\"“”‘’()（）【】\[\]<>《
 
 _MESSENGER = (
     r"微信|威信|薇信|徽信|维信|围信|危信|溦信|薇|威|卫星|vx|wx|v信|weixin|wechat|绿泡泡|泡泡|绿色|"
-    r"qq|扣扣|抠抠|企鹅|秋秋|球球|q群|q号|群号|频道号|(?<![a-z0-9])[qv](?![a-z0-9])|"
+    r"qq|扣扣|抠抠|企鹅|秋秋|球球|q群|q号|群号|频道号|"
+    # A lone q or v names an app only next to a contact word: 加v, v我, q:, v号 (not V领, SV-).
+    r"(?:加|找|私|\+)[qv](?![a-z0-9])|(?<![a-z0-9-])[qv](?=[:：号我上聊搜]|同号|$)|"
     r"钉钉|飞书|电报|telegram|(?<![a-z0-9])tg(?![a-z0-9])|飞机|whatsapp|(?<![a-z0-9])line(?![a-z0-9])|"
     r"skype|小号"
 )
@@ -214,7 +217,7 @@ class IdentifierDetector:
         if cue == "phone" and not 7 <= len(digits) <= 12:
             return None
         if cue == "payment" and len(digits) < 8:
-            cue = "messenger" if len(digits) <= 11 else cue
+            return None  # too short for an account: an amount, a code
         if cue == "messenger" and len(digits) > 12:
             return None
         rule = {"messenger": "messenger.id", "payment": "payment.account", "phone": "phone.cued"}
@@ -273,7 +276,9 @@ def cue_for(
 
 
 def _glued(shadow: str, start: int, end: int) -> bool:
-    """Digits stuck to Latin letters are part of a code (a model number, JDVA…)."""
-    before = shadow[start - 1] if start > 0 else ""
+    """Digits stuck to Latin letters, or joined to them by a dash, are part of a code (a model
+    number, JDVA…, SV-045)."""
+    before = shadow[max(0, start - 2) : start]
     after = shadow[end] if end < len(shadow) else ""
-    return (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
+    near = before[-1:] if before[-1:] != "-" else before[:1]
+    return (near.isascii() and near.isalpha()) or (after.isascii() and after.isalpha())

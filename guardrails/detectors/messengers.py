@@ -52,7 +52,7 @@ _INVITE_AFTER = re.compile(
 # A messenger named as a feature or a way to pay is not a contact.
 _FEATURE_AFTER = re.compile(
     "支付|付款|付|钱包|零钱|红包|登录|登陆|消息|提醒|通知|语音|视频通话|运动|扫码支付|小程序码?|绑定|"
-    "授权|分享|读书|提现|朋友圈|聊天记录|表情"
+    "授权|分享|读书|提现|朋友圈|聊天记录|表情|聊天里|聊天中|里收到|中收到|聊天收到|文件"
 )
 _FEATURE_BEFORE = re.compile("(?:接收|收到|同步|支持|兼容|显示|查看)$")
 

@@ -60,7 +60,8 @@ _PATTERNS = (
 _FEATURE = re.compile(
     r"(?:识别速度|识别率|扫描速度|扫码速度|扫描距离|解码|扫码枪|扫描枪|扫码器|扫码头|扫码模组|一维码|"
     r"条码|条形码|支持扫码|扫码开门|扫码解锁|扫码连接|扫码配对|扫码支付功能|配网|绑定设备|防伪码|"
-    r"溯源码|快递面单|取件码|防伪|验证真伪|验真|能扫码付款|能扫码支付|可扫码支付|扫码付款功能|扫码支付功能)"
+    r"溯源码|快递面单|取件码|防伪|验证真伪|验真|能扫码付款|能扫码支付|可扫码支付|扫码付款功能|扫码支付功能|"
+    r"收银台|支付方式|付款方式|生成二维码)"
 )
 
 
@@ -77,8 +78,19 @@ _SENTENCE = re.compile(r"[^!?。;\n]+")
 # The platform's own flows: its app's scanner, a courier scanning a parcel, a scanner for sale.
 _OWN_FLOW = re.compile(
     r"(?:京东|抖音|快手)(?:app)?[^,;!?。]{0,3}扫|快递员|师傅扫|收银|扫码枪|扫描枪|扫地|扫货|扫风|绑定|"
-    r"开锁|解锁|按键|键|配对|连接|扫描件|激活|配网|聊天框|聊天窗口|对话框|功能|识物|发图给我|发图片"
+    r"开锁|解锁|按键|键|配对|连接|扫描件|激活|配网|聊天框|聊天窗口|对话框|功能|识物|发图给我|发图片|生成|"
+    r"收银台|支付方式|支付流程|付款方式"
 )
+
+
+# Paying by scanning at the platform's own checkout (微信扫码支付 in 抖音收银台) is no invitation.
+_CHECKOUT = re.compile(r"收银台|支付方式|付款方式|支付流程|选择(?:微信|支付宝)")
+
+
+def _sentence_around(compact: str, start: int, end: int) -> str:
+    first = max((compact.rfind(c, 0, start) for c in "。!?;"), default=-1) + 1
+    ends = [i for c in "。!?;" if (i := compact.find(c, end)) != -1]
+    return compact[first : min(ends, default=len(compact))]
 
 
 # Cheap test first: every pattern scans, holds a code, or is in English.
@@ -127,6 +139,8 @@ class QrCodeDetector:
 
     @staticmethod
     def _patterns(text: NormalizedText, features: list[tuple[int, int]]) -> list[Finding]:
+        """The fixed shapes, unless their sentence is about the platform's own checkout or a
+        device's feature."""
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
         for pattern in _PATTERNS:
@@ -136,6 +150,8 @@ class QrCodeDetector:
                 if any(s < end and start < e + 6 for s, e in taken + features):
                     continue
                 taken.append((start, end))
+                if _CHECKOUT.search(_sentence_around(text.compact, start, end)):
+                    continue
                 findings.append(
                     finding_from_compact(text, "qr_code.invitation", "qr_code", start, end, "qr")
                 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..normalize import NormalizedText
+from ..normalize import NormalizedText, normalize
 from ..types import Finding
 from .base import compact_matches, finding_from_compact
 
@@ -123,8 +123,11 @@ _DIRECTIONS = re.compile(
 )
 _NOT_OURS = re.compile(
     r"驿站|快递柜|丰巢|菜鸟|自提点|快递点|网点|收货地址|您的地址|你的地址|退货地址|上门安装|上门取件|"
-    r"上门服务|上门维修|上门测量|师傅上门|快递员"
+    r"上门服务|上门维修|上门测量|师傅上门|快递员|抖音商城|京东商城|快手小店|抖店|店铺首页|直播间|客服窗口|"
+    r"对话窗口|聊天窗口|线上店|网店"
 )
+# An address the platform's after-sale flow gives for a return is not a store of ours.
+_RETURN_FLOW = re.compile(r"退货|寄回|退回|售后页面|售后申请|申请售后|退换")
 _SENTENCE = re.compile(r"[^!?。;\n]+")
 
 
@@ -147,8 +150,8 @@ class StoreDetector:
         compact = text.compact
         if _MAYBE.search(compact) is None:
             return []
-        found = self._patterns(text)
-        return found or self._directions(text)
+        found = self._patterns(text) or self._directions(text)
+        return [f for f in found if not _returned_to(text, f) and not _not_ours(text, f)]
 
     @staticmethod
     def _directions(text: NormalizedText) -> list[Finding]:
@@ -185,3 +188,21 @@ class StoreDetector:
                 taken.append((start, end))
                 findings.append(finding_from_compact(text, rule, "store", start, end, "address"))
         return findings
+
+
+def _sentence(text: NormalizedText, finding: Finding) -> tuple[int, int]:
+    original = text.original
+    start = max((original.rfind(c, 0, finding.start) for c in "。！？!?；;\n"), default=-1) + 1
+    ends = [i for c in "。！？!?；;\n" if (i := original.find(c, finding.end)) != -1]
+    return start, min(ends, default=len(original))
+
+
+def _returned_to(text: NormalizedText, finding: Finding) -> bool:
+    """True when the finding's sentence is about sending goods back (a return address)."""
+    return _RETURN_FLOW.search(text.original, *_sentence(text, finding)) is not None
+
+
+def _not_ours(text: NormalizedText, finding: Finding) -> bool:
+    """True when the finding's sentence places it on the platform or with a courier."""
+    start, end = _sentence(text, finding)
+    return _NOT_OURS.search(normalize(text.original[start:end]).compact) is not None

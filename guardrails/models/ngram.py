@@ -56,31 +56,39 @@ def feature_text(text: NormalizedText, cut: Sequence[tuple[int, int]] = ()) -> s
     """What the model reads: the compact view with each digit run as one length-class symbol.
     ``cut`` are compact spans the model must not read (a shop's allowed phrases): each becomes a
     clause break, so no n-gram reaches into it."""
-    compact = text.compact
-    if cut:
-        pieces, last = [], 0
-        for start, end in sorted(cut):
-            if start >= last:
-                pieces.append(compact[last:start])
-                pieces.append(",")
-                last = end
-        pieces.append(compact[last:])
-        compact = "".join(pieces)
-    if not any("0" <= char <= "9" for char in compact):
-        return compact
-    return _DIGIT_RUN.sub(lambda match: _digit_symbol(len(match.group())), compact)
+    return _features(text, cut, positions=False)[0]
 
 
-def feature_positions(text: NormalizedText) -> list[int]:
+def feature_positions(text: NormalizedText, cut: Sequence[tuple[int, int]] = ()) -> list[int]:
     """For each character of ``feature_text``, its index in the compact view."""
-    positions: list[int] = []
+    return _features(text, cut, positions=True)[1]
+
+
+def _features(
+    text: NormalizedText, cut: Sequence[tuple[int, int]], positions: bool
+) -> tuple[str, list[int]]:
+    compact = text.compact
+    if not cut and _DIGIT_RUN.search(compact) is None:
+        return compact, list(range(len(compact))) if positions else []
+    pieces: list[str] = []
+    where: list[int] = []
     last = 0
-    for match in _DIGIT_RUN.finditer(text.compact):
-        positions.extend(range(last, match.start()))
-        positions.append(match.start())
-        last = match.end()
-    positions.extend(range(last, len(text.compact)))
-    return positions
+    spans = [(s, e, ",") for s, e in sorted(cut)]
+    spans += [(m.start(), m.end(), "") for m in _DIGIT_RUN.finditer(compact)]
+    for start, end, replacement in sorted(spans):
+        if start < last:
+            continue  # a digit run inside an allowed phrase: already cut
+        pieces.append(compact[last:start])
+        symbol = replacement or _digit_symbol(end - start)
+        pieces.append(symbol)
+        if positions:
+            where.extend(range(last, start))
+            where.append(start)
+        last = end
+    pieces.append(compact[last:])
+    if positions:
+        where.extend(range(last, len(compact)))
+    return "".join(pieces), where
 
 
 def ngrams(text: str, orders: tuple[int, int]) -> set[str]:
@@ -117,6 +125,7 @@ class NgramClassifier:
         weights: Mapping[str, Sequence[tuple[int, int]]],
         bands: Mapping[str, Band],
         meta: Mapping[str, Any] | None = None,
+        veto_below: Mapping[str, float] | None = None,
     ) -> None:
         """``bias`` and ``weights`` are fixed-point integers (units of 1/SCALE); ``weights``
         maps an n-gram to (head index, weight) pairs."""
@@ -125,6 +134,9 @@ class NgramClassifier:
         self.bias = tuple(bias)
         self.bands = dict(bands)
         self.meta = dict(meta or {})
+        # A phrasing rule's finding in a category scored below its threshold here is dropped
+        # (Guardrails.vetoed).
+        self.veto_below = dict(veto_below or {})
         self._keys = sorted(weights)
         self._weights = [tuple(weights[key]) for key in self._keys]
         self._packed = [self._pack(pairs) for pairs in self._weights]
@@ -176,26 +188,40 @@ class NgramClassifier:
                 totals[head] += weight
         return [total / SCALE for total in totals]
 
-    def clause(self, text: NormalizedText, head: str) -> tuple[int, int]:
-        """The compact span of the clause that adds most to ``head``'s logit: where a finding
-        that only the model made is marked."""
-        which = self.heads.index(head)
+    def clauses(
+        self, text: NormalizedText, heads: Sequence[str], cut: Sequence[tuple[int, int]] = ()
+    ) -> dict[str, tuple[int, int]]:
+        """For each of ``heads``, the compact span of the clause whose own features weigh most
+        for it: where a finding that only the model made is marked. Each clause is scored on its
+        own, with the same packed sums as the whole text."""
         compact = text.compact
         bounds = _clauses(compact)
-        if not bounds:
-            return 0, len(compact)
-        totals = [0] * len(bounds)
-        if self._automaton is not None:
-            positions = feature_positions(text)
-            seen: set[int] = set()
-            for key, start, _ in self._automaton.find_matches_as_indexes(
-                feature_text(text), overlapping=True
-            ):
-                if key not in seen:
-                    seen.add(key)
-                    weight = sum(w for h, w in self._weights[key] if h == which)
-                    totals[_clause_of(bounds, positions[start])] += weight
-        return bounds[max(range(len(bounds)), key=totals.__getitem__)]
+        if not bounds or self._automaton is None:
+            return {head: (0, len(compact)) for head in heads}
+        features = feature_text(text, cut)
+        positions = feature_positions(text, cut)
+        lanes = [(head, self.heads.index(head)) for head in heads]
+        best: dict[str, tuple[int, tuple[int, int]]] = {}
+        first = 0
+        for start, end in bounds:
+            # The feature characters that fall in this clause.
+            while first < len(positions) and positions[first] < start:
+                first += 1
+            last = first
+            while last < len(positions) and positions[last] < end:
+                last += 1
+            found = self._features(features[first:last])
+            total = sum(map(self._packed.__getitem__, found))
+            offset = len(found) * _OFFSET
+            for head, lane in lanes:
+                weight = ((total >> (LANE * lane)) & _MASK) - offset
+                if head not in best or weight > best[head][0]:
+                    best[head] = (weight, (start, end))
+            first = last
+        return {head: best[head][1] for head in heads}
+
+    def clause(self, text: NormalizedText, head: str) -> tuple[int, int]:
+        return self.clauses(text, [head])[head]
 
     @classmethod
     def load(cls, path: Path) -> NgramClassifier:
@@ -222,6 +248,7 @@ class NgramClassifier:
                 str(head): Band(float(band["high"]), float(band["low"]))
                 for head, band in data["bands"].items()
             }
+            veto_below = {str(k): float(v) for k, v in data.get("veto_below", {}).items()}
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, ModelError):
                 raise
@@ -232,7 +259,11 @@ class NgramClassifier:
             raise ModelError(f"{source}: a weight names a head that does not exist")
         if any(abs(w) >= _OFFSET for pairs in weights.values() for _, w in pairs):
             raise ModelError(f"{source}: a weight is too large to pack")
-        return cls(heads, (low, high), bias, weights, bands, data.get("meta"))
+        if not all(0.0 <= v < 1.0 for v in veto_below.values()) or not set(veto_below) <= set(
+            heads
+        ):
+            raise ModelError(f"{source}: veto_below must map heads to values in [0, 1)")
+        return cls(heads, (low, high), bias, weights, bands, data.get("meta"), veto_below)
 
 
 def _sigmoid(value: float) -> float:
@@ -253,10 +284,3 @@ def _clauses(compact: str) -> list[tuple[int, int]]:
     if start < len(compact):
         bounds.append((start, len(compact)))
     return bounds
-
-
-def _clause_of(bounds: list[tuple[int, int]], position: int) -> int:
-    for which, (_, end) in enumerate(bounds):
-        if position < end:
-            return which
-    return len(bounds) - 1

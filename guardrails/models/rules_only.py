@@ -4,15 +4,17 @@ what training calibrates the model's bands after, and a baseline for the evaluat
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..build import build_guardrails
 from ..detectors.lexicon import AllowedSpans, LexiconDetector
 from ..engine import Guardrails
+from ..frames import CLEARABLE
 from ..lexicon import load_phrase_dir
 from ..normalize import default_normalizer
 from ..policy import CategoryRule, Policy
-from ..types import Action, Severity
+from ..types import Action, Finding, Severity
 from .corpus import REPO
 
 CONFIG = REPO / "config"
@@ -55,6 +57,27 @@ def platform_guardrails(platform: str, with_model: bool = False) -> Guardrails:
     )
 
 
-def rules_catch(text: str, platform: str) -> bool:
-    """True when the rules alone stop the answer (redact, block or escalate)."""
-    return platform_guardrails(platform).check(text).action >= Action.REDACT
+@functools.lru_cache(maxsize=100_000)
+def _rule_findings(text: str, platform: str) -> tuple[Finding, ...]:
+    """Findings are values: training asks for the same text's many times (one per veto tried)."""
+    return tuple(platform_guardrails(platform).findings(text))
+
+
+def rules_catch(
+    text: str,
+    platform: str,
+    probabilities: Mapping[str, float] | None = None,
+    veto_below: Mapping[str, float] | None = None,
+) -> bool:
+    """True when the rules alone stop the answer (redact, block or escalate); with a model's
+    ``probabilities``, after its veto of phrasing findings (``Guardrails.vetoed``)."""
+    guardrails = platform_guardrails(platform)
+    found = list(_rule_findings(text, platform))
+    if probabilities is not None and veto_below:
+        found = [
+            f
+            for f in found
+            if f.rule not in CLEARABLE
+            or probabilities[f.category] >= veto_below.get(f.category, 0.0)
+        ]
+    return guardrails.policy.decide(text, found).action >= Action.REDACT

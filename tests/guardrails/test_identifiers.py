@@ -19,9 +19,17 @@ def found(text: str) -> list[tuple[str, str]]:
     ("text", "rule", "span"),
     [
         # A phone handed over in parts, across punctuation and words.
-        ("打我电话哈～幺三八，零五七一，二六四九，记不住就截个图", "phone.parts", "幺三八，零五七一，二六四九"),
+        (
+            "打我电话哈～幺三八，零五七一，二六四九，记不住就截个图",
+            "phone.parts",
+            "幺三八，零五七一，二六四九",
+        ),
         ("前面是一八六，中间是五七一二，最后四位是三零八八", "phone.parts", None),
-        ("one three five，然后是 zero five seven one，最后 eight two six three", "phone.parts", None),
+        (
+            "one three five，然后是 zero five seven one，最后 eight two six three",
+            "phone.parts",
+            None,
+        ),
         ("号码一五八／七七三九／零二六四", "phone.parts", "一五八／七七三九／零二六四"),
         # Messenger ids: the app named, nicknamed or an emoji, a cue before or after.
         ("群号七八六三三二零九五，进群后备注订单号", "messenger.id", "七八六三三二零九五"),

@@ -6,6 +6,7 @@ import pytest
 
 from guardrails import Action, CategoryRule, Finding, Guardrails, Policy, Severity, redact
 from guardrails.normalize import NormalizedText, default_normalizer
+from guardrails.types import ModelScore
 
 POLICY = Policy(
     {
@@ -87,3 +88,42 @@ def test_a_failing_detector_fails_closed() -> None:
     assert verdict.action is Action.ESCALATE
     assert verdict.text == "HOLDING"
     assert verdict.findings[0].finding.rule == "guardrails.error"
+
+
+def score(category: str, probability: float, high: float = 0.9, low: float = 0.5) -> ModelScore:
+    return ModelScore(category, probability, high, low, 0, 4)
+
+
+@pytest.mark.parametrize(
+    ("scores", "action", "rule"),
+    [
+        # Above the band's high: the category's own action, marked on the model's clause.
+        ([score("phone", 0.95)], Action.BLOCK, "model.phone"),
+        ([score("threat", 0.95)], Action.ESCALATE, "model.threat"),
+        ([score("ad_law", 0.95)], Action.REDACT, "model.ad_law"),
+        # The middle band holds a blocked category for a person …
+        ([score("phone", 0.7)], Action.ESCALATE, "model.phone.uncertain"),
+        # … and only flags a category that is merely redacted.
+        ([score("ad_law", 0.7)], Action.FLAG, "model.ad_law.uncertain"),
+        # Below the band, or a category the shop allows: nothing.
+        ([score("phone", 0.4)], Action.ALLOW, None),
+        ([score("ignored", 0.99)], Action.ALLOW, None),
+    ],
+)
+def test_model_scores_take_their_band(
+    scores: list[ModelScore], action: Action, rule: str | None
+) -> None:
+    verdict = POLICY.decide(TEXT, [], scores)
+    assert verdict.action is action
+    assert [r.finding.rule for r in verdict.findings] == ([rule] if rule else [])
+    if action is Action.REDACT:
+        assert verdict.text == "***的产品，电话13800138000"  # the clause span 0..4
+
+
+def test_a_rule_finding_keeps_its_span_and_the_model_adds_nothing_to_its_category() -> None:
+    phone = finding("phone", 10, 21)
+    verdict = POLICY.decide(TEXT, [phone], [score("phone", 0.99), score("ad_law", 0.95)])
+    assert [(r.finding.rule, r.finding.start) for r in verdict.findings] == [
+        ("model.ad_law", 0),
+        ("test.phone", 10),
+    ]
