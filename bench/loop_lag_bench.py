@@ -54,7 +54,7 @@ PATH = "/v1/shops/bench/messages"
 def distinct_texts(count: int, seed: int = 22) -> list[str]:
     rows = [
         json.loads(line)
-        for path in sorted(DATA.glob("shopper_messages_*.jsonl"))
+        for path in sorted((DATA / "shoppers").glob("legacy_*_messages.jsonl"))
         for line in path.read_text("utf-8").splitlines()
     ]
     texts = [row["text"] for row in rows]

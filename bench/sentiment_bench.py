@@ -2,7 +2,7 @@
 
     python -m bench.sentiment_bench [--repeat 5]
 
-On the same labelled shopper messages (tests/data/shopper_messages_*.jsonl), per message:
+On the same labelled shopper messages (tests/data/shoppers/legacy_*_messages.jsonl), per message:
 
 - stock snownlp, ``SnowNLP(text).sentiments``, the call the issue measured;
 - our model with no cache at all (every message decoded from the tables), on the typical
@@ -49,7 +49,7 @@ LONG = ("我上周三下的单，说好三天到，到现在物流一直没更�
 def labelled_texts(split: str | None = None) -> list[str]:
     rows = [
         json.loads(line)
-        for path in sorted(DATA.glob("shopper_messages_*.jsonl"))
+        for path in sorted((DATA / "shoppers").glob("legacy_*_messages.jsonl"))
         for line in path.read_text("utf-8").splitlines()
     ]
     return [row["text"] for row in rows if split is None or row["split"] == split]

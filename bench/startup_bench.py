@@ -92,7 +92,7 @@ def ready(port: int) -> bool:
 def shopper_texts() -> list[str]:
     return [
         json.loads(line)["text"]
-        for path in sorted(DATA.glob("shopper_messages_*.jsonl"))
+        for path in sorted((DATA / "shoppers").glob("legacy_*_messages.jsonl"))
         for line in path.read_text("utf-8").splitlines()
     ]
 

@@ -104,3 +104,104 @@ def writer_folds(writers: Sequence[str], folds: int) -> list[tuple[str, ...]]:
     out once."""
     ordered = sorted(set(writers))
     return [tuple(ordered[index::folds]) for index in range(min(folds, len(ordered)))]
+
+
+SHOPPER_LABELS = ("human_request", "sensitive", "negative", "none")
+SENSITIVE_KINDS = (
+    "self_harm", "injury_safety", "minor", "violence", "legal_regulator_media", "fraud_police",
+    "other",
+)  # fmt: skip
+# The kinds that must never stay with a bot (the issue's safety-critical recall target).
+SAFETY_CRITICAL = ("self_harm", "injury_safety", "minor", "violence")
+
+
+@dataclass(frozen=True, slots=True)
+class ShopperRow:
+    id: str
+    writer: str
+    platform: str
+    text: str
+    label: str
+    kind: str | None  # a SENSITIVE_KINDS for sensitive rows of writers who gave one
+    sentiment: str
+    strength: str | None
+    lookalike: str
+
+    @property
+    def escalates(self) -> bool:
+        return self.label != "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    shopper: str
+    bot: str
+    repeat_of: int | None  # 1-based turn whose bot answer this one repeats in meaning
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    writer: str
+    platform: str
+    reason: str  # bot_loop, frustration or none
+    handover_turn: int | None  # 1-based
+    turns: tuple[Turn, ...]
+
+
+def load_shopper_messages(
+    groups: Sequence[Group] = ("train",), folder: Path = SHOPPERS
+) -> list[ShopperRow]:
+    """Shopper messages of the writers in ``groups`` (the frozen group only for the final
+    evaluation)."""
+    rows = []
+    for writer in load_writers(folder).values():
+        if writer.group not in groups:
+            continue
+        for name in writer.files:
+            for raw in _lines(folder / name):
+                label = str(raw["label"])
+                kind = raw.get("kind")
+                if label not in SHOPPER_LABELS or (kind is not None and kind not in SENSITIVE_KINDS):
+                    raise ValueError(f"{folder / name}: {raw['id']}: bad label or kind")
+                rows.append(
+                    ShopperRow(
+                        id=str(raw["id"]),
+                        writer=writer.id,
+                        platform=str(raw.get("platform", "mixed")),
+                        text=str(raw["text"]),
+                        label=label,
+                        kind=str(kind) if kind is not None and label == "sensitive" else None,
+                        sentiment=str(raw.get("sentiment", "")),
+                        strength=str(raw["strength"]) if raw.get("strength") else None,
+                        lookalike=str(raw.get("lookalike", "")),
+                    )
+                )
+    return rows
+
+
+def load_conversations(
+    groups: Sequence[Group] = ("train",), folder: Path = SHOPPERS
+) -> list[Conversation]:
+    raw_writers = json.loads((folder / "writers.json").read_text("utf-8"))
+    conversations = []
+    for writer in load_writers(folder).values():
+        if writer.group not in groups:
+            continue
+        for name in raw_writers[writer.id].get("conversations", []):
+            for raw in _lines(folder / name):
+                turns = tuple(
+                    Turn(str(t["shopper"]), str(t["bot"]), t.get("repeat_of"))
+                    for t in raw["turns"]  # type: ignore[attr-defined]
+                )
+                conversations.append(
+                    Conversation(
+                        id=str(raw["id"]),
+                        writer=writer.id,
+                        platform=str(raw["platform"]),
+                        reason=str(raw["reason"]),
+                        handover_turn=raw.get("handover_turn"),  # type: ignore[arg-type]
+                        turns=turns,
+                    )
+                )
+    return conversations

@@ -36,7 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..normalize import default_normalizer
 from .corpus import ANSWER_CATEGORIES, AnswerRow, load_answers, writer_folds
@@ -55,6 +55,19 @@ FALSE_ALARM_BUDGET = 0.004
 # removes most more out-of-fold false alarms than it loses violations (choose_vetoes).
 VETO_STEPS = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
 DIGITS = 4
+
+
+class Labelled(Protocol):
+    """A labelled text of a writer: an answer row, or a shopper message made into one."""
+
+    @property
+    def writer(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def labels(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +100,7 @@ def features_of(rows: Sequence[AnswerRow]) -> list[set[str]]:
     return out
 
 
-def vocabulary(rows: Sequence[AnswerRow], features: Sequence[set[str]]) -> list[str]:
+def vocabulary(rows: Sequence[Labelled], features: Sequence[set[str]]) -> list[str]:
     writers: dict[str, set[str]] = defaultdict(set)
     for row, grams in zip(rows, features, strict=True):
         for gram in grams:
@@ -95,7 +108,14 @@ def vocabulary(rows: Sequence[AnswerRow], features: Sequence[set[str]]) -> list[
     return sorted(gram for gram, who in writers.items() if len(who) >= MIN_WRITERS)
 
 
-def fit(rows: Sequence[AnswerRow], features: Sequence[set[str]], heads: Sequence[str]) -> Heads:
+def fit(
+    rows: Sequence[Labelled],
+    features: Sequence[set[str]],
+    heads: Sequence[str],
+    unknown: Callable[[Labelled, str], bool] | None = None,
+) -> Heads:
+    """One head per name in ``heads``; ``unknown(row, head)`` leaves a row out of one head's
+    training (a writer who gave no sub-kind for a sensitive message)."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -118,11 +138,13 @@ def fit(rows: Sequence[AnswerRow], features: Sequence[set[str]], heads: Sequence
     weights: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for which, head in enumerate(heads):
         target = np.array([head in row.labels for row in rows], dtype=np.int64)
-        if target.sum() == 0:
+        keep = np.array([unknown is None or not unknown(row, head) for row in rows])
+        if target[keep].sum() == 0:
             bias.append(-10 * SCALE)
             continue
-        chosen = np.sort(np.argsort(-np.abs(regression().fit(matrix, target).coef_[0]))[:TOP_K])
-        model = regression().fit(matrix[:, chosen], target)
+        known, labels = matrix[keep], target[keep]
+        chosen = np.sort(np.argsort(-np.abs(regression().fit(known, labels).coef_[0]))[:TOP_K])
+        model = regression().fit(known[:, chosen], labels)
         bias.append(round(float(model.intercept_[0]) * SCALE))
         for column, value in zip(chosen, model.coef_[0], strict=True):
             weight = round(float(value) * SCALE)
@@ -132,13 +154,16 @@ def fit(rows: Sequence[AnswerRow], features: Sequence[set[str]], heads: Sequence
 
 
 def out_of_fold(
-    rows: Sequence[AnswerRow], features: Sequence[set[str]], heads: Sequence[str]
+    rows: Sequence[Labelled],
+    features: Sequence[set[str]],
+    heads: Sequence[str],
+    unknown: Callable[[Labelled, str], bool] | None = None,
 ) -> list[list[float]]:
     """Each row's probabilities from heads trained without its writer."""
     scores = [[0.0] * len(heads) for _ in rows]
     for held in writer_folds([row.writer for row in rows], FOLDS):
         train = [i for i, row in enumerate(rows) if row.writer not in held]
-        fitted = fit([rows[i] for i in train], [features[i] for i in train], heads)
+        fitted = fit([rows[i] for i in train], [features[i] for i in train], heads, unknown)
         for i, row in enumerate(rows):
             if row.writer in held:
                 scores[i] = [_sigmoid(fitted.logit(features[i], h)) for h in range(len(heads))]

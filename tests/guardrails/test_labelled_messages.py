@@ -1,5 +1,5 @@
 """Precision and recall of the message screen and of the sentiment model on the labelled shopper
-messages in tests/data/shopper_messages_*.jsonl.
+messages in tests/data/shoppers/legacy_*_messages.jsonl.
 
 Every message has an escalation label (none, human_request, sensitive, negative), a sentiment
 with a strength, and a split. Files a and b mix train and heldout; c is train only; d is heldout
@@ -49,7 +49,7 @@ class Message:
 
 def load_messages() -> list[Message]:
     messages = []
-    for path in sorted(DATA.glob("shopper_messages_*.jsonl")):
+    for path in sorted((DATA / "shoppers").glob("legacy_*_messages.jsonl")):
         for line in path.read_text("utf-8").splitlines():
             row = json.loads(line)
             messages.append(

@@ -29,7 +29,7 @@ DATA = REPO / "tests" / "data"
 
 def labelled_texts() -> list[str]:
     texts = []
-    for path in sorted(DATA.glob("shopper_messages_*.jsonl")):
+    for path in sorted((DATA / "shoppers").glob("legacy_*_messages.jsonl")):
         texts += [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines()]
     return texts
 
