@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-import gateway.app
+import gateway.app as app_module
 from gateway.app import create_app
 from gateway.appkeys import CONFIG
 from gateway.backend import MemoryBackend, StoreBackend
@@ -153,7 +153,7 @@ async def test_not_ready_until_the_phrases_are_loaded_then_tried_again(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(gateway.app, "PHRASES_RETRY_S", 0.01)
+    monkeypatch.setattr(app_module, "PHRASES_RETRY_S", 0.01)
     backend = FlakyBackend(clock)
     step = Record("shop-a", CLEAN, "stop", "abuse", None, Phrase("deny", "喵喵宝"), clock(), "a")
     await backend.flaky.inner.record(step)
