@@ -10,6 +10,7 @@ failed export writes nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -150,7 +151,8 @@ def to_corpus(shop_id: str, platform: str, entries: Iterable[EntryIn]) -> Export
         if row is None:
             skipped += 1
         else:
-            lines.append(orjson.dumps(row).decode("utf-8"))
+            # As the corpus files are written: json.dumps spacing, Chinese as it is.
+            lines.append(json.dumps(row, ensure_ascii=False))
     return Exported(lines, skipped)
 
 

@@ -99,7 +99,9 @@ async def test_the_command_writes_the_corpus_and_a_summary(
     )
     assert status == 0, stderr
     assert stdout == ""
-    assert [json.loads(line) for line in out.read_text("utf-8").splitlines()] == EXPECTED_ROWS
+    written = out.read_text("utf-8")
+    assert [json.loads(line) for line in written.splitlines()] == EXPECTED_ROWS
+    assert written.splitlines()[0] == json.dumps(EXPECTED_ROWS[0], ensure_ascii=False)
     assert "4 entries of shop 'shop-a'" in stderr and "1 skipped" in stderr
     assert not (tmp_path / f".{out.name}.partial").exists()
 
