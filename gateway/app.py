@@ -4,32 +4,40 @@ domain's routes, and liveness and readiness."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 
 import aiohttp
 from aiohttp import web
 
-from .appkeys import CHECKS, CONFIG, EVENTS, HANDOFFS, MESSAGES, PRIVACY, STORE
+from .appkeys import CHECKS, CONFIG, EVENTS, FEEDBACK, HANDOFFS, MESSAGES, PRIVACY, STORE
 from .backend import StoreBackend, open_backend
 from .checks import Checks
 from .conversations import routes as conversation_routes
 from .conversations.events import ConversationEvents
 from .conversations.service import MessageService
 from .conversations.upstream import BotClient
-from .core.config import ConfigError, ConfigHolder, GatewaySettings, LoadedConfig
+from .core.config import ConfigError, ConfigHolder, ExtraPhrases, GatewaySettings, LoadedConfig
 from .core.errors import StoreUnavailable
 from .core.http import json_response
 from .core.looplag import LoopLagMonitor
 from .core.middleware import error_middleware
 from .core.tasks import BackgroundTasks
 from .core.types import Clock
+from .feedback import routes as feedback_routes
+from .feedback.service import FeedbackService
 from .handoffs import routes as handoff_routes
 from .handoffs.service import HandoffService
 from .handoffs.webhooks import WebhookNotifier
 from .privacy import routes as privacy_routes
 from .privacy.crypto import PhoneCipher
 from .privacy.service import PrivacyService
+
+# While the store cannot give the shops' feedback phrases at start-up, try again after this long,
+# doubled after each failure up to the cap.
+PHRASES_RETRY_S = 1.0
+PHRASES_RETRY_MAX_S = 30.0
 
 
 def create_app(
@@ -42,7 +50,11 @@ def create_app(
 ) -> web.Application:
     cipher = privacy_cipher(settings, config)
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
-    holder = app[CONFIG] = ConfigHolder(config, settings, environ)
+
+    async def feedback_phrases(shop_ids: Collection[str]) -> Mapping[str, ExtraPhrases]:
+        return await app[FEEDBACK].phrases(shop_ids)
+
+    holder = app[CONFIG] = ConfigHolder(config, settings, environ, feedback_phrases)
     checks = app[CHECKS] = Checks(lambda: holder.current.guardrails, lambda: holder.current.screen)
 
     events = app[EVENTS] = ConversationEvents()
@@ -51,6 +63,7 @@ def create_app(
         backend = (backend_factory or (lambda s: open_backend(s, clock)))(settings)
         app[STORE] = backend
         app[PRIVACY] = PrivacyService(backend.privacy, lambda: holder.current.shops, cipher, clock)
+        app[FEEDBACK] = FeedbackService(backend.feedback, checks, clock)
         app[HANDOFFS] = HandoffService(
             backend.handoffs,
             lambda: holder.current.shops,
@@ -60,6 +73,18 @@ def create_app(
         )
         yield
         await backend.aclose()
+
+    async def phrases_ctx(app: web.Application) -> AsyncIterator[None]:
+        # The shops' feedback phrases join the configuration once the store is open. A store
+        # that does not answer yet must not stop start-up (/readyz says so): keep trying.
+        retry: asyncio.Task[None] | None = None
+        if not await holder.load_phrases():
+            retry = asyncio.get_running_loop().create_task(_load_phrases_until_done(holder))
+        yield
+        if retry is not None:
+            retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retry
 
     async def upstream_ctx(app: web.Application) -> AsyncIterator[None]:
         connector = aiohttp.TCPConnector(limit=settings.upstream_max_connections, limit_per_host=0)
@@ -104,6 +129,7 @@ def create_app(
         monitor.report()
 
     app.cleanup_ctx.append(store_ctx)
+    app.cleanup_ctx.append(phrases_ctx)
     app.cleanup_ctx.append(upstream_ctx)
     if settings.handoff_sweep_interval_s > 0:
         app.cleanup_ctx.append(sweeper_ctx)
@@ -113,7 +139,17 @@ def create_app(
     app.add_routes(conversation_routes.routes)
     app.add_routes(handoff_routes.routes)
     app.add_routes(privacy_routes.routes)
+    app.add_routes(feedback_routes.routes)
     return app
+
+
+async def _load_phrases_until_done(holder: ConfigHolder) -> None:
+    delay = PHRASES_RETRY_S
+    while True:
+        await asyncio.sleep(delay)
+        if holder.phrases_loaded or await holder.load_phrases():  # a reload may have done it
+            return
+        delay = min(delay * 2, PHRASES_RETRY_MAX_S)
 
 
 def privacy_cipher(settings: GatewaySettings, config: LoadedConfig) -> PhoneCipher | None:
@@ -140,11 +176,17 @@ async def healthz(request: web.Request) -> web.Response:
 
 @health.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    config = request.app[CONFIG].current
+    holder = request.app[CONFIG]
     try:
         await request.app[STORE].ping()
     except StoreUnavailable as exc:
         return json_response(
             {"status": "unavailable", "store": "unreachable", "detail": exc.message}, status=503
         )
-    return json_response({"status": "ready", "store": "ok", "shops": len(config.shops.shops)})
+    if not holder.phrases_loaded:
+        # Serving now would check answers without the shops' feedback phrases.
+        return json_response(
+            {"status": "unavailable", "store": "ok", "feedback_phrases": "not_loaded"}, status=503
+        )
+    shops = len(holder.current.shops.shops)
+    return json_response({"status": "ready", "store": "ok", "shops": shops})

@@ -9,6 +9,7 @@ from .checks import Checks
 from .conversations.events import ConversationEvents
 from .conversations.service import MessageService
 from .core.config import ConfigHolder
+from .feedback.service import FeedbackService
 from .handoffs.service import HandoffService
 from .privacy.service import PrivacyService
 
@@ -19,3 +20,4 @@ MESSAGES = web.AppKey("messages", MessageService)
 PRIVACY = web.AppKey("privacy", PrivacyService)
 HANDOFFS = web.AppKey("handoffs", HandoffService)
 EVENTS = web.AppKey("events", ConversationEvents)
+FEEDBACK = web.AppKey("feedback", FeedbackService)

@@ -15,6 +15,9 @@ from .conversations.store import ConversationStore
 from .core.config import GatewaySettings
 from .core.redis import connect, guard
 from .core.types import Clock
+from .feedback.memory import MemoryFeedbackStore
+from .feedback.redis import RedisFeedbackStore
+from .feedback.store import FeedbackStore
 from .handoffs.memory import MemoryHandoffStore
 from .handoffs.redis import RedisHandoffStore
 from .handoffs.store import HandoffStore
@@ -37,6 +40,9 @@ class StoreBackend(Protocol):
     @property
     def privacy(self) -> PrivacyStore: ...
 
+    @property
+    def feedback(self) -> FeedbackStore: ...
+
     async def ping(self) -> None:
         """Raise ``StoreUnavailable`` when the backend does not answer."""
 
@@ -52,6 +58,7 @@ class MemoryBackend:
         self._conversations = MemoryConversationStore(records)
         self._handoffs = MemoryHandoffStore(records)
         self._privacy = MemoryPrivacyStore()
+        self._feedback = MemoryFeedbackStore()
 
     @property
     def conversations(self) -> MemoryConversationStore:
@@ -64,6 +71,10 @@ class MemoryBackend:
     @property
     def privacy(self) -> MemoryPrivacyStore:
         return self._privacy
+
+    @property
+    def feedback(self) -> MemoryFeedbackStore:
+        return self._feedback
 
     async def ping(self) -> None:
         return None
@@ -80,6 +91,7 @@ class RedisBackend:
         self._conversations = RedisConversationStore(client, ttl_s)
         self._handoffs = RedisHandoffStore(client, ttl_s)
         self._privacy = RedisPrivacyStore(client)
+        self._feedback = RedisFeedbackStore(client)
 
     @classmethod
     def from_url(
@@ -102,6 +114,10 @@ class RedisBackend:
     @property
     def privacy(self) -> RedisPrivacyStore:
         return self._privacy
+
+    @property
+    def feedback(self) -> RedisFeedbackStore:
+        return self._feedback
 
     async def ping(self) -> None:
         await guard(cast(Awaitable[Any], self._client.ping()))

@@ -1,4 +1,5 @@
-"""Command line: ``cs-gateway serve`` runs the gateway; ``cs-gateway audit`` checks a corpus."""
+"""Command line: ``cs-gateway serve`` runs the gateway; ``cs-gateway audit`` checks a corpus;
+``cs-gateway feedback export`` writes a shop's feedback as a labelled corpus."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ from .audit import (
 from .core.config import ConfigError, GatewaySettings, load_config, load_settings, process_environ
 from .core.logging import configure_logging, event
 from .demo_bot import create_demo_bot
+from .feedback.export import ExportError, write_lines
+from .feedback.export import export as export_feedback
 
 log = logging.getLogger("gateway.cli")
 
@@ -85,6 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: GATEWAY_MODEL_CACHE_DIR, else gateway.yaml, else ~/.cache/cs-gateway",
     )
     models.add_argument("--config", type=Path, default=Path("config"))
+
+    feedback = commands.add_parser("feedback", help="shop feedback on the outgoing filter")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser(
+        "export",
+        help="write a shop's feedback as a labelled answer corpus (JSON lines)",
+        description="Pages through GET /v1/shops/SHOP/feedback of a running gateway and writes "
+        "one line per entry in the format of tests/data/answers/*.jsonl, oldest first. Entries "
+        "marked 'stop' without a category are skipped and counted on stderr. Exit status: 0 "
+        "written, 2 a bad URL, key or shop, or a gateway that does not answer (nothing written).",
+    )
+    export.add_argument("--url", required=True, help="the gateway, e.g. http://127.0.0.1:8080")
+    export.add_argument("--key", required=True, help="an admin key of the shop")
+    export.add_argument("--shop", required=True, help="the shop whose feedback to export")
+    export.add_argument("--out", type=Path, help="the file to write (default: stdout)")
     return parser
 
 
@@ -123,6 +141,24 @@ def run_audit(args: argparse.Namespace) -> int:
         # The reader (head, less) went away: not an error of the audit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 1 if blocking(audited) else 0
+
+
+def run_feedback_export(args: argparse.Namespace) -> int:
+    try:
+        exported = asyncio.run(export_feedback(args.url, args.key, args.shop))
+        write_lines(exported.lines, args.out, sys.stdout)
+    except ExportError as exc:
+        print(f"cs-gateway feedback export: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    print(
+        f"cs-gateway feedback export: {len(exported.lines)} entries of shop '{args.shop}' "
+        f"written to {args.out or 'stdout'}; {exported.skipped} skipped (expected 'stop' "
+        "without a category: no label to give)",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def build_models(args: argparse.Namespace) -> int:
@@ -216,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_audit(args)
     if args.command == "models":
         return build_models(args)
+    if args.command == "feedback":
+        return run_feedback_export(args)
     if args.command == "serve":
         try:
             settings = load_settings(

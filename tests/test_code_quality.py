@@ -61,7 +61,7 @@ def test_guardrails_library_is_pure() -> None:
 # -- the gateway's layout: one folder per domain, each a vertical slice -------------------------
 
 GATEWAY = REPO / "gateway"
-DOMAINS = ("conversations", "handoffs", "privacy")
+DOMAINS = ("conversations", "handoffs", "privacy", "feedback")
 DOMAIN_FILES = {"__init__.py", "service.py", "store.py", "memory.py", "redis.py", "routes.py"}
 # Where a concrete store of one domain may be imported from outside that domain: the module that
 # assembles the backends, and the handoff store of each backend, whose steps change a ticket and
@@ -200,6 +200,12 @@ STORES = {
         "PrivacyStore",
         {"callers", "read_calls", "is_virtual"},
         ("gateway.privacy.memory.MemoryPrivacyStore", "gateway.privacy.redis.RedisPrivacyStore"),
+    ),
+    "gateway.feedback.store": (
+        "FeedbackStore",
+        {"entries", "phrases"},
+        ("gateway.feedback.memory.MemoryFeedbackStore",
+         "gateway.feedback.redis.RedisFeedbackStore"),
     ),
 }  # fmt: skip
 

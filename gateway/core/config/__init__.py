@@ -8,16 +8,19 @@ on reload; nothing falls back to defaults silently.
 from __future__ import annotations
 
 from ..errors import ConfigError
+from .compile import ExtraPhrases
 from .settings import GatewaySettings, load_settings, process_environ
 from .shops import KeyGrant, Role, ShopConfig, ShopRegistry
-from .snapshot import ConfigHolder, LoadedConfig, load_config
+from .snapshot import ConfigHolder, LoadedConfig, PhraseSource, load_config
 
 __all__ = [
     "ConfigError",
     "ConfigHolder",
+    "ExtraPhrases",
     "GatewaySettings",
     "KeyGrant",
     "LoadedConfig",
+    "PhraseSource",
     "Role",
     "ShopConfig",
     "ShopRegistry",

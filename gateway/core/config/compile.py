@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from guardrails import (
@@ -39,12 +40,34 @@ from .shops import ShopConfig
 LEXICONS_DIR = "lexicons"
 
 
+@dataclass(frozen=True, slots=True)
+class ExtraPhrases:
+    """A shop's phrases from outside its files (shop feedback): compiled as if ``allow`` were
+    listed in ``guardrails.allow_phrases`` and ``deny`` in a lexicon file of each category."""
+
+    allow: tuple[str, ...] = ()
+    deny: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+NO_EXTRA_PHRASES = ExtraPhrases()
+
+
+def known_categories(shop: ShopConfig) -> frozenset[str]:
+    """The categories a shop's configuration may name: guardrails' own and its lexicons'."""
+    return frozenset(CATEGORIES) | {lexicon.category for lexicon in shop.guardrails.lexicons}
+
+
+def phrase_key(phrase: str) -> str:
+    """A phrase as the lexicon matches it: normalised like the text, separators dropped."""
+    return default_normalizer()(phrase).compact
+
+
 def _policy(shop: ShopConfig, preset: PlatformPreset, source: str) -> Policy:
     rules = {
         category: CategoryRule(Action.parse(rule.action), Severity.parse(rule.severity))
         for category, rule in preset.categories.items()
     }
-    known = set(CATEGORIES) | {lexicon.category for lexicon in shop.guardrails.lexicons}
+    known = known_categories(shop)
     for category, override in shop.guardrails.categories.items():
         if category not in known:
             raise ConfigError(
@@ -66,8 +89,14 @@ def _policy(shop: ShopConfig, preset: PlatformPreset, source: str) -> Policy:
     )
 
 
-def compile_guardrails(config_dir: Path, shops: Mapping[str, ShopConfig]) -> dict[str, Guardrails]:
-    """One Guardrails per shop; shops with the same phrase lists share one automaton."""
+def compile_guardrails(
+    config_dir: Path,
+    shops: Mapping[str, ShopConfig],
+    extra: Mapping[str, ExtraPhrases] | None = None,
+) -> dict[str, Guardrails]:
+    """One Guardrails per shop; shops with the same phrase lists share one automaton. ``extra``
+    holds phrases per shop from outside the files, read by the caller: compiling does no I/O
+    beyond the config directory."""
     presets = load_platform_presets(config_dir)
     try:
         base = load_phrase_dir(config_dir / LEXICONS_DIR)
@@ -84,13 +113,16 @@ def compile_guardrails(config_dir: Path, shops: Mapping[str, ShopConfig]) -> dic
             raise ConfigError(
                 f"{source}: platform: no preset {config_dir / PLATFORMS_DIR / shop.platform}.yaml"
             )
-        phrases = base.with_allowed(shop.guardrails.allow_phrases)
-        for index, extra in enumerate(shop.guardrails.lexicons):
+        more = (extra or {}).get(shop_id, NO_EXTRA_PHRASES)
+        phrases = base.with_allowed([*shop.guardrails.allow_phrases, *more.allow])
+        for index, lexicon_file in enumerate(shop.guardrails.lexicons):
             try:
-                items = read_phrases(config_dir / extra.file)
+                items = read_phrases(config_dir / lexicon_file.file)
             except LexiconError as exc:
                 raise ConfigError(f"{source}: guardrails.lexicons.{index}.file: {exc}") from exc
-            phrases = phrases.merged(PhraseList({extra.category: items}))
+            phrases = phrases.merged(PhraseList({lexicon_file.category: items}))
+        if more.deny:
+            phrases = phrases.merged(PhraseList(more.deny))
         key = (tuple(sorted(phrases.banned.items())), phrases.allowed)
         lexicon = automata.get(key)
         if lexicon is None:
