@@ -162,7 +162,9 @@ def load_shopper_messages(
             for raw in _lines(folder / name):
                 label = str(raw["label"])
                 kind = raw.get("kind")
-                if label not in SHOPPER_LABELS or (kind is not None and kind not in SENSITIVE_KINDS):
+                if label not in SHOPPER_LABELS or (
+                    kind is not None and kind not in SENSITIVE_KINDS
+                ):
                     raise ValueError(f"{folder / name}: {raw['id']}: bad label or kind")
                 rows.append(
                     ShopperRow(
