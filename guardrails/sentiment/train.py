@@ -3,8 +3,7 @@
     python -m guardrails.sentiment.train [--out guardrails/sentiment/model] [DATA.jsonl ...]
 
 Without DATA it reads every tests/data/shoppers/legacy_*_messages.jsonl, which is how the shipped
-model
-was made (tests/guardrails/test_sentiment_model.py retrains it and compares).
+model was made (tests/guardrails/test_sentiment_model.py retrains it and compares).
 
 Only rows with ``"split": "train"`` are read; held-out rows never reach the model or its
 threshold. A message is "neg" when its sentiment is negative with strength moderate or strong
