@@ -16,6 +16,7 @@ reply (nothing is delivered). Findings stay typed (``RatedFinding``) until the H
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from guardrails import (
@@ -33,9 +34,13 @@ from guardrails.similarity import fingerprint as answer_fingerprint
 
 from .core.config import ShopConfig
 from .core.config.compile import escalation_policy
+from .core.logging import event
 
 # What the check API and a held agent reply show of a finding: everything but its evidence.
 FINDING_FIELDS = ("rule", "category", "severity", "action", "start", "end")
+
+
+log = logging.getLogger("gateway.checks")
 
 
 class Checks:
@@ -75,6 +80,9 @@ class Checks:
                 next(steps)
             except StopIteration as done:
                 weighed: MessageVerdict = done.value
+                if weighed.sentiment_failed:
+                    # Never silent: the message was weighed by the rules and the intent model.
+                    event(log, "sentiment.error", logging.WARNING, shop=shop.shop_id)
                 return weighed
             await asyncio.sleep(0)
 

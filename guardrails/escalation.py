@@ -35,6 +35,7 @@ from typing import Any
 
 from .detectors.lexicon import LexiconDetector
 from .lexicon import LexiconError, PhraseList, load_phrase_dir
+from .models.messages import MessageModel
 from .normalize import NormalizedText, Normalizer, default_normalizer
 from .sentiment.base import NO_CUES, Cues, SentimentScorer, run_steps
 
@@ -59,6 +60,7 @@ class EscalationPolicy:
     negative_below: float | None = None
     conversation: bool = True
     conversation_below: float | None = None
+    intent_model: bool = True  # weigh with the screen's intent model, when it has one
 
     def __post_init__(self) -> None:
         for name in ("negative_below", "conversation_below"):
@@ -103,6 +105,11 @@ class MessageVerdict:
     findings: tuple[MessageFinding, ...]
     sentiment: float | None
     cues: Cues = NO_CUES
+    # The intent model's probabilities (human_request, sensitive, negative, safety), when the
+    # screen has one; the weighing phase reads the negative one.
+    intent: tuple[float, ...] | None = None
+    # The sentiment scorer raised: the message was weighed without it (the caller logs this).
+    sentiment_failed: bool = False
 
     @property
     def escalate(self) -> bool:
@@ -180,7 +187,7 @@ _NOT_AN_AGENT = (
     "(?!智能|费|安装|组装|装|修|成本|草坪|挑选|合成|种植|养殖|授粉|降雨|呼吸|耳蜗|关节|晶体|心脏"
     "|干预|湖|秀|尺寸|实拍|图|照|版|模特|手办|娃娃|大小|比例)"
 )
-_COMPACT_RULES = (
+_COMPACT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "human_request.transfer",
         re.compile(
@@ -204,6 +211,71 @@ _COMPACT_RULES = (
             "(?:出来|过来)"
         ),
     ),
+)
+# A child who paid with an adult's phone, card or account; a minor's age or school year with a
+# purchase done behind someone's back or to undo (a parent buying for a child is not this).
+_CHILD = (
+    "(?:孩子|儿子|女儿|孙子|孙女|外孙|小孩|细路|个仔|个女|"
+    "弟弟|妹妹|我弟|我妹|表弟|表妹|侄子|侄女|外甥|娃)"
+)
+_ADULT_MEANS = (
+    "(?:我|俺|他妈|她妈|我妈|我爸|我姑|我姨|大人|家长|父母|奶奶|爷爷|姥姥|外婆)的?[^。!?]{0,4}"
+    "(?:手机|号|账号|帐号|卡|钱|支付|微信|支付宝|抖音|快手|京东)"
+)
+_MINOR_RULES = (
+    (
+        "sensitive.minor",
+        re.compile(f"{_CHILD}[^。!?]{{0,14}}(?:用|拿|偷|借|趁)[^。!?]{{0,6}}{_ADULT_MEANS}"),
+    ),
+    (
+        "sensitive.minor",
+        re.compile(
+            "(?:用|拿|偷拿)(?:我妈|我爸|她妈|他妈|我姑|家长|父母|大人|我奶奶|我爷爷|我姥姥)的?"
+            "[^。!?]{0,4}(?:号|手机|卡|银行卡|账号|帐号|钱|花呗)|背着(?:我|家长|大人|爸妈)|"
+            "(?:我妈|我爸)[^。!?]{0,8}(?:钱被我|还没发现|不知道我)"
+        ),
+    ),
+    (
+        "sensitive.minor",
+        re.compile(
+            "(?:(?:才|只有|刚)(?:\\d{1,2}|[一二三四五六七八九十]{1,3})(?:岁|周岁)?(?!\\d)"
+            "|(?:读|上|念)(?:初[一二三]|小学|[一二三四五六]年级))"
+            "(?=[^。!?]{0,24}(?:退|没同意|不知道|偷|乱(?:买|点|按|撳)|"
+            "自己[^。!?]{0,8}(?:买|充|付|下单|点|撳|按)))"
+        ),
+    ),
+)
+# Wishing not to go on, or a plan, in words no list can hold: 不想再熬了, 只想一睡不醒,
+# 从阳台上跳下去.
+_SELF_HARM = re.compile(
+    "不想(?:再)?(?:撑|熬|活|醒)(?:了|下去)?|结束(?:这一切|自己|生命|我自己)|(?:想|要)消失|安安静静地消失|"
+    "没人在乎我|活着(?:干嘛|好累|只是|就是|有什么|有啥|没意思)|一睡不醒|(?:不再|别再|不要再)醒|"
+    "从(?:天台|阳台|楼上|窗户|楼顶)[^。!?]{0,4}(?:下去|跳)|想不开|早点走了|走了算了|喝药走|喝农药|"
+    "药我都准备好|没什么值得留恋|添负担|活不了多久了|撑不下去|瞓落去唔好再醒|我就去死|药都攒|攒够了药|"
+    "添累赘|活着(?:好|也|真|都)?(?:没|没有)(?:啥)?(?:意思|奔头|意义)|把药都准备好"
+)
+# Threats of violence: a weapon or a crew brought along, being waited for, knowing where you live.
+_VIOLENCE = re.compile(
+    "(?:带|揸|拿|提)(?:着|住)?(?:刀|家伙|棍|斧头)|带(?:几个|一帮|我的?)(?:兄弟|伙计|人)|"
+    "(?:找|揾|搵|叫)(?:几个)?人(?:来|去)?(?:收拾|招呼|弄|打|堵|等)|"
+    "(?:收拾|招呼下?|弄死|打死|捅|砍)(?:你|恁|伊|他|佢|你们|你哋)|揍(?:你|他|伊|恁|佢)|"
+    "下班路上(?:注意|小心|等|碰|堵|别)|路上注意点|路上小心点|别让我(?:碰|遇|撞)到|(?:去|到)[^。!?]{0,10}门口等(?:着|你|伊|佢)|"
+    "(?:住哪|住边|住在哪)[^。!?]{0,6}(?:知道|查到)|"
+    "(?:知道|查到)[^。!?]{0,8}(?:住哪|住边|仓库在哪|仓喺边|店在哪)|直接动手|我就动手|"
+    "打断[^。!?]{0,4}(?:手|腿)|不打(?:伊|他|你)|好睇|砍人|打一顿|揍一顿|见血|泼(?:油漆|粪)|菜刀|"
+    "混社会|看着办|废了你|打爆你|干死你|搞死你|我敢不敢"
+)
+# Harm told as it happened: swallowed, burst, burnt, in the eyes, dizzy after taking it.
+_HARMED = re.compile(
+    "吞(?:了|进去|下去|掉了)|误吞|(?:炸|爆)了(?!款)|烧了个洞|烫(?:起|着|红|肿|出)|(?:喷|溅|弄)(?:到|进)眼睛|"
+    "眼睛(?:疼|睁不开)|(?:喝|吃|用)(?:了|完)[^。!?]{0,10}(?:头晕|心慌|呼吸困难|胸闷|抽搐|晕倒|起不来)"
+)
+_COMPACT_RULES = (
+    *_COMPACT_RULES,
+    *_MINOR_RULES,
+    ("sensitive.harmed", _HARMED),
+    ("sensitive.self_harm", _SELF_HARM),
+    ("sensitive.violence", _VIOLENCE),
 )
 _SHADOW_RULES = (
     # 人工 / 真人 / rg as a clause of their own: "人工", "真人！！！", "Rg rg", "人工 谢谢".
@@ -240,7 +312,10 @@ class MessageScreen:
         phrases: PhraseList,
         scorer: SentimentScorer | None,
         normalizer: Normalizer | None = None,
+        model: MessageModel | None = None,
     ) -> None:
+        """``model``: the intent model; without one the rules and the sentiment decide alone."""
+        self._model = model
         groups: dict[str, dict[str, tuple[str, ...]]] = {}
         for category, items in phrases.banned.items():
             reason = category.split(".")[0]
@@ -259,9 +334,13 @@ class MessageScreen:
 
     @classmethod
     def from_directory(
-        cls, directory: Path, scorer: SentimentScorer | None, normalizer: Normalizer | None = None
+        cls,
+        directory: Path,
+        scorer: SentimentScorer | None,
+        normalizer: Normalizer | None = None,
+        model: MessageModel | None = None,
     ) -> MessageScreen:
-        return cls(load_escalation_phrases(directory), scorer, normalizer)
+        return cls(load_escalation_phrases(directory), scorer, normalizer, model)
 
     def findings(
         self, text: str, policy: EscalationPolicy = DEFAULT_POLICY
@@ -276,6 +355,7 @@ class MessageScreen:
             for finding in self._found(normalized, wanted)
             if finding.category in wanted
             and not (finding.category == HUMAN_REQUEST and self._negated(text, finding.start))
+            and not (finding.rule in _HAZARDS and _asked_before(normalized.shadow))
         ]
         found.sort(key=lambda f: (f.start, f.end, f.rule))
         return found
@@ -295,11 +375,57 @@ class MessageScreen:
             everything = self.findings(text, ALL_TRIGGERS)
             wanted = _wanted_categories(policy)
             findings = tuple(f for f in everything if f.category in wanted)
+            if self._model is not None and policy.intent_model:
+                return self._screen_with_model(text, findings, everything, policy)
             categories = {finding.category for finding in findings}
             reasons = tuple(r for r in (HUMAN_REQUEST, SENSITIVE) if r in categories)
             return MessageVerdict(reasons, findings, None, sentiment_cues(everything))
         except Exception:  # any failure of a check must fail closed
             return _failed(text)
+
+    def _screen_with_model(
+        self,
+        text: str,
+        findings: tuple[MessageFinding, ...],
+        everything: list[MessageFinding],
+        policy: EscalationPolicy,
+    ) -> MessageVerdict:
+        """Rules and the intent model together: a head at its threshold; a rule whose reason the
+        model finds at least a little likely (a trigger word in a product name or a question
+        does not escalate by itself); a safety rule always."""
+        assert self._model is not None
+        t = self._model.thresholds
+        probabilities = tuple(self._model.classifier.probabilities(self._normalizer(text)))
+        p_human, p_sensitive, _, p_safety = probabilities
+        whole = (0, len(text))
+        kept: list[MessageFinding] = []
+        reasons: list[str] = []
+        if policy.human_request:
+            by_rule = [f for f in findings if f.category == HUMAN_REQUEST]
+            if by_rule and p_human >= t["human_request_rule"]:
+                kept += by_rule
+            elif p_human >= t["human_request"]:
+                kept.append(MessageFinding("model.human_request", HUMAN_REQUEST, *whole))
+            if any(f.category == HUMAN_REQUEST for f in kept):
+                reasons.append(HUMAN_REQUEST)
+        if policy.sensitive:
+            safety = [f for f in findings if f.rule in SAFETY_RULES]
+            other = [f for f in findings if f.category == SENSITIVE and f.rule not in SAFETY_RULES]
+            if safety:
+                kept += safety
+            elif other and max(p_sensitive, p_safety) >= t["sensitive_rule"]:
+                kept += other
+            elif p_safety >= t["safety"]:
+                kept.append(MessageFinding("model.safety", SENSITIVE, *whole))
+            elif p_sensitive >= t["sensitive"]:
+                kept.append(MessageFinding("model.sensitive", SENSITIVE, *whole))
+            if any(f.category == SENSITIVE for f in kept):
+                reasons.append(SENSITIVE)
+        kept += [f for f in findings if f.category == NEGATIVE]
+        kept.sort(key=lambda f: (f.start, f.end, f.rule))
+        return MessageVerdict(
+            tuple(reasons), tuple(kept), None, sentiment_cues(everything), probabilities
+        )
 
     def weigh(
         self,
@@ -329,11 +455,17 @@ class MessageScreen:
         try:
             scorer = self._scorer
             sentiment = None
+            failed = False
             if scorer is not None:
-                sentiment = yield from scorer.score_steps(text, verdict.cues)
+                try:
+                    sentiment = yield from scorer.score_steps(text, verdict.cues)
+                except Exception:  # weighed by the rules and the intent model instead
+                    failed = True
             reasons = list(verdict.reasons)
             if policy.negative:
-                if sentiment is None:
+                if verdict.intent is not None and self._model is not None:
+                    negative = self._negative(verdict, sentiment)
+                elif sentiment is None:
                     negative = verdict.cues.negative > 0
                 else:
                     negative = sentiment < self.negative_below(policy)
@@ -345,9 +477,22 @@ class MessageScreen:
                 and conversation_negative(previous, sentiment, self.conversation_below(policy))
             ):
                 reasons.append(NEGATIVE_CONVERSATION)
-            return replace(verdict, reasons=tuple(reasons), sentiment=sentiment)
+            return replace(
+                verdict, reasons=tuple(reasons), sentiment=sentiment, sentiment_failed=failed
+            )
         except Exception:  # any failure of a check must fail closed
             return _failed(text)
+
+    def _negative(self, verdict: MessageVerdict, sentiment: float | None) -> bool:
+        """The negative head alone, or weighed with the sentiment score, or with a cue."""
+        assert self._model is not None and verdict.intent is not None
+        t = self._model.thresholds
+        p_negative = verdict.intent[2]
+        return (
+            p_negative >= t["negative"]
+            or (sentiment is not None and (1.0 - sentiment) * p_negative >= t["negative_sentiment"])
+            or (verdict.cues.negative > 0 and p_negative >= t["negative_cue"])
+        )
 
     def negative_below(self, policy: EscalationPolicy) -> float:
         if policy.negative_below is not None:
@@ -379,6 +524,45 @@ class MessageScreen:
     def _negated(self, text: str, start: int) -> bool:
         before = self._normalizer(text[max(0, start - 12) : start]).compact
         return _NEGATED.search(before) is not None
+
+
+# An injury or hazard asked about before buying ("电热毯小孩能用不，会不会漏电") is a question a
+# bot can answer, not an incident: a hazard word in a question or a worry, with nothing saying
+# it has happened, does not escalate by itself (the intent model still weighs the message).
+# Rules of the sections that must never stay with a bot: never gated by the intent model.
+SAFETY_RULES = frozenset(
+    {
+        "sensitive.self_harm",
+        "sensitive.violence",
+        "sensitive.minor",
+        "sensitive.injury",
+        "sensitive.safety",
+        "sensitive.food",
+        "sensitive.harmed",
+    }
+)
+_HAZARDS = frozenset({"sensitive.injury", "sensitive.safety", "sensitive.food", "sensitive.harmed"})
+_ASKING = re.compile(
+    "会不会|会唔会|会否|能不能|能用不|可以用吗|可不可以|安全吗|安全伐|安全不|有没有|是否|风险|怕|担心|"
+    "万一|买之前|下单前|之前问|[?？吗伐嘛咩]"
+)
+_HAPPENED = re.compile(
+    "了|咗|已经|刚刚|刚才|昨天|今天早上|现在|而家|正在|进医院|去医院|住院|急诊|送医|医院回来|缝|肿|"
+    "流血|出血|水泡|起泡|红疹|晕|吐|拉肚子|痛|疼"
+)
+
+
+_SUPPOSING = re.compile("万一|如果|要是|假如|假设|会不会|会唔会|怕|担心")
+_SURELY_HAPPENED = re.compile(
+    "已经|刚刚|刚才|现在|而家|进医院|去医院了|住院|急诊|送医|医院回来|缝了|缝针|流血|出血"
+)
+
+
+def _asked_before(shadow: str) -> bool:
+    """A question or a worry about a hazard, with nothing saying it has happened."""
+    if _SUPPOSING.search(shadow) is not None and _SURELY_HAPPENED.search(shadow) is None:
+        return True
+    return _ASKING.search(shadow) is not None and _HAPPENED.search(shadow) is None
 
 
 def _failed(text: str) -> MessageVerdict:

@@ -53,7 +53,7 @@ _STRONG_BEFORE = re.compile(
     "而不是|以免|以防|无法|没法|没办法|"
     # Any 不 / 没 that negates (not 不错, 不少, 不过 …, 没事, 没关系).
     "不(?!错|少|久|过|同|断|停|仅|只|但|如|然|管|知|满|好意思|舒服|清楚|明白|一样|放心|着急|用担心)|"
-    "没(?!事|关系|问题)"
+    "没(?!事|关系|问题)|唔(?:会|係|系|准|可以|要|使|好)|冇"
 )
 WEAK_REACH = 6
 _WEAK_BEFORE = re.compile(
@@ -79,7 +79,7 @@ _FRAUD = re.compile(
 )
 _REFUSAL = re.compile(
     "不(?:能|可以|会|接受|支持|做|搞|行|允许|是|说|跟您说|敢说|承诺|保证|吹|收)|不了|没法|办不了|两回事|拒绝|"
-    "不可能|真不|别|不对外|没有|不开放"
+    "不可能|真不|别|不对外|没有|不开放|唔(?:会|係|系|准|可以|得|得嘅)|冇"
 )
 # The writer inviting the shopper to themselves: never a warning.
 _DIRECTED = re.compile(
@@ -87,7 +87,7 @@ _DIRECTED = re.compile(
 )
 _ASKED = re.compile("(?:让|要|叫|求|请|想让)我$")
 # The shopper's own words, restated before an answer: 您说… / 你的意思是… / 您问能不能…
-_REPORTED = re.compile("(?:您|你)(?:说|问|提到|的意思是|想让|想要我|要我|让我)")
+_REPORTED = re.compile("(?:您|你)(?:说|问|提到|的意思是|想让|想要我|要我|让我|想)")
 _CLAUSE_BREAKS = ",;!?。:"
 _SENTENCE = re.compile("[^;!?。\n]+")
 _QUOTES = re.compile("[‘“'\"「『].{1,40}?[’”'\"」』]")

@@ -181,6 +181,8 @@ class IdentifierDetector:
             start, end = groups[first].start, groups[last].end
             if self._one_typed_run(text, start, end) or _glued(text.shadow, start, end):
                 return None
+            if cue_for(text.shadow, start, end, before=8, after=0) == "harmless":
+                return None  # 编号147576-001，尺寸35: a product code, not a phone in parts
             evidence = digits[:3] + "****" + digits[-4:]
             return last, finding_from_shadow(text, "phone.parts", "phone", start, end, evidence)
         return None

@@ -240,8 +240,20 @@ def test_an_unweighed_cue_counts(phrases: PhraseList, scorer: FixedScorer | None
     assert verdict.reasons == ("negative",) and verdict.sentiment is None
 
 
+def test_a_failing_scorer_is_reported_and_the_message_is_weighed_without_it(
+    phrases: PhraseList,
+) -> None:
+    """Never silent: the verdict says the scorer failed (the gateway logs it), and the rules
+    (and the intent model, when the screen has one) still weigh the message."""
+    verdict = screen_with(phrases, BrokenScorer()).check("气死我了！！！我要投诉")
+    assert verdict.sentiment_failed and verdict.sentiment is None
+    assert "sensitive" in verdict.reasons and "negative" in verdict.reasons
+
+
 def test_a_failing_check_fails_closed(phrases: PhraseList) -> None:
-    verdict = screen_with(phrases, BrokenScorer()).check("气死我了")
+    screen = screen_with(phrases, FixedScorer(0.9))
+    screen._lexicons = None  # type: ignore[assignment]  # the screen itself breaks
+    verdict = screen.check("气死我了")
     assert verdict.reasons == ("error",)
     assert verdict.findings == (MessageFinding("escalation.error", "error", 0, 4),)
 

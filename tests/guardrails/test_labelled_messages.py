@@ -202,7 +202,9 @@ def test_data_set_is_as_described(messages: list[Message]) -> None:
 
 @pytest.mark.parametrize(
     ("split", "precision", "recall"),
-    [("train", 0.97, 0.94), ("heldout", 0.94, 0.88)],
+    # train recall 0.946 -> 0.938 when hazard words in a question stopped escalating on their
+    # own (电热毯会不会漏电): the intent model, not in this rules-only screen, weighs those now.
+    [("train", 0.97, 0.935), ("heldout", 0.94, 0.88)],
 )
 def test_escalate_or_not(
     messages: list[Message],

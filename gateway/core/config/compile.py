@@ -28,6 +28,7 @@ from guardrails import (
 )
 from guardrails.escalation import EscalationPolicy, MessageScreen
 from guardrails.models.answers import load_answer_model
+from guardrails.models.messages import load_message_model
 from guardrails.models.ngram import ModelError, NgramClassifier
 from guardrails.sentiment import SentimentScorer, ShopperSentiment
 from guardrails.sentiment.segment import SegmentationModelError
@@ -165,8 +166,16 @@ def compile_screen(
     """The shopper-message screen; the sentiment model only when a shop uses it."""
     uses_sentiment = any(s.escalation.negative or s.escalation.conversation for s in shops.values())
     scorer = shared_scorer(model_cache) if uses_sentiment else None
+    model = None
+    if any(s.escalation.intent_model for s in shops.values()):
+        try:
+            model = load_message_model()
+        except ModelError as exc:
+            raise ConfigError(f"message model: {exc}") from exc
     try:
-        return MessageScreen.from_directory(config_dir / LEXICONS_DIR / "escalation", scorer)
+        return MessageScreen.from_directory(
+            config_dir / LEXICONS_DIR / "escalation", scorer, model=model
+        )
     except LexiconError as exc:
         raise ConfigError(str(exc)) from exc
 
@@ -180,4 +189,5 @@ def escalation_policy(shop: ShopConfig) -> EscalationPolicy:
         negative_below=config.negative_below,
         conversation=config.conversation,
         conversation_below=config.conversation_below,
+        intent_model=config.intent_model,
     )

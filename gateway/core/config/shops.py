@@ -131,6 +131,8 @@ class EscalationConfig(Strict):
     negative_below: float | None = Field(None, ge=0, le=1)
     conversation: bool = True
     conversation_below: float | None = Field(None, ge=0, le=1)
+    # The learned intent model for shopper messages beside the phrases (guardrails/models/).
+    intent_model: bool = True
     # The n-th time the bot gives the same (or a near-identical) answer it is not sent and a
     # human takes over; 2 = the second identical answer escalates. 0 turns repeat detection off.
     repeated_answers: int = Field(2, ge=0, le=20)
