@@ -287,6 +287,19 @@ _SHADOW_RULES = (
     # order or tracking number.
     ("sensitive.authority", re.compile(r"(?<!\d)(?:12315|12331|12365)(?!\d)")),
     ("negative.emoji", re.compile("[😡😠🤬😤💢👎🖕💔😭]")),
+    # The bot told to go away: 🤖走开, 机器人闭嘴.
+    (
+        "human_request.away",
+        re.compile("(?:🤖|机器人)\\s*(?:走开|滚开?|退下|闭嘴|别说了|不要你|一边去)"),
+    ),
+    # Praise that is a complaint: 可真快啊，下单十天物流都没动.
+    (
+        "negative.sarcasm",
+        re.compile(
+            "(?:可真|真是|好|太)(?:快|好|行|棒|厉害|靠谱|及时|负责)(?:啊|呀|呢|哈)[^。!?]{0,20}"
+            "(?:都没|还没|没动|不动|没人|没回|[\\d一二三四五六七八九十几两]+天)"
+        ),
+    ),
     ("negative.emphasis", re.compile(r"[!?]{3,}")),
     (
         "negative.repeated",

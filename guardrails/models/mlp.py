@@ -13,8 +13,9 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from array import array
 from collections.abc import Mapping, Sequence
-from operator import itemgetter
+from operator import itemgetter, mul
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,13 @@ LANE = 32
 _OFFSET = 1 << 15  # |weight| < 8 and fewer than 2**16 features a text: no lane overflows
 _MASK = (1 << LANE) - 1
 _FIRST = itemgetter(0)
+# The output layer is packed too: one 48-bit lane per head holds sum_j h_j * (w_jk + offset),
+# with h_j below 2**20 (in units of 1/SCALE) and the offset weight below 2**16: 64 units fit.
+OUT_LANE = 48
+_OUT_MASK = (1 << OUT_LANE) - 1
+_MAX_HIDDEN = (1 << 20) - 1
+if array("I").itemsize != 4:  # pragma: no cover - every platform CPython runs on today
+    raise ImportError("guardrails.models.mlp needs 4-byte unsigned ints")
 
 
 class MlpClassifier:
@@ -56,6 +64,12 @@ class MlpClassifier:
         self._hidden_bias = [value / SCALE for value in hidden_bias]
         self._second = [[value / SCALE for value in row] for row in second]
         self._output_bias = [value / SCALE for value in output_bias]
+        self._hidden_bias_fixed = list(hidden_bias)
+        self._output_bias_fixed = [value * SCALE for value in output_bias]
+        self._second_packed = [
+            sum((weight + _OFFSET) << (OUT_LANE * head) for head, weight in enumerate(row))
+            for row in second
+        ]
         self._automaton = (
             AhoCorasick(self._keys, matchkind=MatchKind.Standard) if self._keys else None
         )
@@ -77,22 +91,26 @@ class MlpClassifier:
         features = feature_text(text)[:MAX_CHARS]
         return set(map(_FIRST, self._automaton.find_matches_as_indexes(features, overlapping=True)))
 
-    def hidden_layer(self, active: set[int]) -> list[float]:
+    def hidden_layer(self, active: set[int]) -> list[int]:
+        """The hidden units after the ReLU, fixed point (1/SCALE)."""
         total = sum(map(self._packed.__getitem__, active))
+        lanes = array("I")
+        lanes.frombytes(total.to_bytes(4 * self.hidden, "little"))
         offset = len(active) * _OFFSET
         return [
-            max(0.0, bias + (((total >> (LANE * unit)) & _MASK) - offset) / SCALE)
-            for unit, bias in enumerate(self._hidden_bias)
+            min(_MAX_HIDDEN, value) if (value := lane - offset + bias) > 0 else 0
+            for lane, bias in zip(lanes, self._hidden_bias_fixed, strict=True)
         ]
 
     def probabilities(self, text: NormalizedText) -> list[float]:
         hidden = self.hidden_layer(self._active(text))
-        logits = list(self._output_bias)
-        for value, row in zip(hidden, self._second, strict=True):
-            if value:
-                for head, weight in enumerate(row):
-                    logits[head] += value * weight
-        return [_sigmoid(logit) for logit in logits]
+        total = sum(map(mul, hidden, self._second_packed))
+        offset = sum(hidden) * _OFFSET
+        scale = SCALE * SCALE
+        return [
+            _sigmoid((bias + ((total >> (OUT_LANE * head)) & _OUT_MASK) - offset) / scale)
+            for head, bias in enumerate(self._output_bias_fixed)
+        ]
 
     def reference_probabilities(self, features: set[str]) -> list[float]:
         """The same from a set of n-grams, unit by unit (what training computed): for tests."""
