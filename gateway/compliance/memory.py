@@ -69,6 +69,7 @@ class _Shop:
     suspended_at: dict[str, float] = field(default_factory=dict)  # monitor: would have
     bot: BotMode = BOT_MODE_ON
     reset_at: float | None = None
+    reset_id: int = 0  # entries numbered after it count towards the sanctions
     history: list[BotModeChange] = field(default_factory=list)  # newest first
     platform: PlatformFigure | None = None
     ratings: dict[str, tuple[float, int]] = field(default_factory=dict)  # ticket -> (at, score)
@@ -116,11 +117,10 @@ class MemoryComplianceStore:
     @staticmethod
     def _sanction_points(shop: _Shop, mode: EntryMode, at: float) -> int:
         since = at - MONTH_S
-        reset = shop.reset_at if shop.reset_at is not None else since
         return sum(
             e.points
             for e in shop.window
-            if e.mode == mode and e.sanctioned and e.at > since and e.at >= reset
+            if e.mode == mode and e.sanctioned and e.at > since and int(e.entry_id) > shop.reset_id
         )
 
     async def record(self, step: Record) -> Recorded:
@@ -134,10 +134,9 @@ class MemoryComplianceStore:
         bisect.insort(shop.window, entry, key=lambda e: e.at)
         bisect.insort(shop.kept, entry, key=lambda e: e.at)
         del shop.kept[: max(0, len(shop.kept) - step.keep)]
-        counts = entry.sanctioned and (shop.reset_at is None or entry.at >= shop.reset_at)
-        after = before + entry.points if counts else before
+        after = before + entry.points if entry.sanctioned else before
         warned = suspended = False
-        if counts:
+        if entry.sanctioned:
             warned = before < step.warn_at <= after
             if warned:
                 shop.warned_at[step.mode] = step.at
@@ -157,7 +156,7 @@ class MemoryComplianceStore:
         shop.history.insert(0, BotModeChange(step.at, step.enabled, step.by, step.reason))
         del shop.history[KEEP_HISTORY:]
         if step.enabled:
-            shop.reset_at = step.at
+            shop.reset_at, shop.reset_id = step.at, shop.last
             shop.warned_at.clear()
             shop.suspended_at.clear()
 

@@ -9,7 +9,7 @@ keys share a Redis Cluster slot:
                                by time: the entries inside the window (day, 30d) of the mode
     …:t:<mode>:<win>   hash    that window's running totals (n, p, d, c:<cat>:p|t|f,
                                a:<author>:p|t|f); a step first subtracts what left the window
-    …:state            hash    bot, bot_since, bot_by, bot_reason, reset_at,
+    …:state            hash    bot, bot_since, bot_by, bot_reason, reset_at, reset_id,
                                <mode>:sanction, <mode>:warned_at, monitor:suspended_at,
                                platform_rate, platform_at, platform_by
     …:history          list    bot-mode changes as JSON, newest first
@@ -248,7 +248,7 @@ class RedisComplianceStore:
         change = BotModeChange(step.at, step.enabled, step.by, step.reason)
         result = await guard(
             self._set_bot_mode(
-                keys=[key("state"), key("history")],
+                keys=[key("state"), key("history"), key("seq")],
                 args=[
                     "1" if step.enabled else "0",
                     step.by,
@@ -396,7 +396,7 @@ class RedisComplianceStore:
                     )  # fmt: skip
             rows = await guard(pipe.execute())
         state = {_text(k): _text(v) for k, v in rows[0].items()}
-        reset_at = _optional_float(state.get("reset_at"))
+        reset_id = int(state.get("reset_id", "0"))
         found: dict[EntryMode, ModeTotals] = {}
         position = 1
         for mode in ENTRY_MODES:
@@ -408,9 +408,10 @@ class RedisComplianceStore:
                 windows[name] = _window_totals(totals, [member for member, _ in aged])
                 if name != "30d":
                     continue
-                for member, score in aged:
-                    points, sanctioned, _, _, _ = _contributions(_text(member))
-                    if sanctioned and (reset_at is None or float(score) >= reset_at):
+                for member, _ in aged:
+                    text = _text(member)
+                    points, sanctioned, _, _, _ = _contributions(text)
+                    if sanctioned and int(text.partition("|")[0]) > reset_id:
                         sanction -= points
             found[mode] = ModeTotals(
                 windows,

@@ -104,7 +104,7 @@ class WindowTotals:
 @dataclass(frozen=True, slots=True)
 class ModeTotals:
     windows: dict[str, WindowTotals]  # "day", "30d"
-    sanction_points: int  # bot answers, in the 30 days, since bot mode was last switched on
+    sanction_points: int  # bot answers in the 30 days recorded since bot mode was last switched on
     warned_at: float | None  # when the sanction points last reached warn_at
     suspended_at: float | None  # monitor: when they would have suspended bot mode
 

@@ -9,7 +9,8 @@
 --       keep_history
 local at, mode = ARGV[1], ARGV[2]
 local state = KEYS[3]
-local reset_at = redis.call('HGET', state, 'reset_at')
+-- Entries numbered after the last switch of bot mode to on count towards the sanctions.
+local reset_id = tonumber(redis.call('HGET', state, 'reset_id') or '0')
 
 local function bump(key, field, by)
   if by ~= 0 and redis.call('HINCRBY', key, field, by) <= 0 then
@@ -42,13 +43,10 @@ local function prune(window, totals, cutoff, sanction_field)
   local old = redis.call('ZRANGEBYSCORE', window, '-inf', cutoff, 'WITHSCORES')
   for i = 1, #old, 2 do
     local points, sanctioned = apply(totals, old[i], -1)
-    if sanction_field and sanctioned and
-        (not reset_at or tonumber(old[i + 1]) >= tonumber(reset_at)) then
-      bump(state, sanction_field, -points)
-    end
     if sanction_field then
-      local id = string.match(old[i], '^([^|]*)|')
-      redis.call('ZREMRANGEBYSCORE', KEYS[2], tonumber(id), tonumber(id))
+      local id = tonumber(string.match(old[i], '^([^|]*)|'))
+      if sanctioned and id > reset_id then bump(state, sanction_field, -points) end
+      redis.call('ZREMRANGEBYSCORE', KEYS[2], id, id)
     end
   end
   redis.call('ZREMRANGEBYSCORE', window, '-inf', cutoff)
@@ -75,7 +73,7 @@ local field = mode .. ':sanction'
 local before = tonumber(redis.call('HGET', state, field) or '0')
 local after = before
 local warned, suspended = 0, 0
-if sanctioned and (not reset_at or tonumber(at) >= tonumber(reset_at)) then
+if sanctioned then
   after = before + points
   if after ~= before then redis.call('HSET', state, field, after) end
   if before < tonumber(ARGV[6]) and after >= tonumber(ARGV[6]) then

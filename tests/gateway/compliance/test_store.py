@@ -163,14 +163,17 @@ async def test_switching_bot_mode_on_starts_the_points_from_zero(backend: StoreB
     totals = await store.totals(SHOP, T0 + 11)
     assert (totals["enforce"].sanction_points, totals["enforce"].warned_at) == (0, None)
     assert totals["enforce"].windows["30d"].points == 120  # the ledger keeps them
-    # an entry stamped before the switch (another process's clock) does not count
+    # what is recorded after the switch counts, whatever its stamp (another process's clock)
     late = await store.record(step(T0 + 9))
-    assert late.sanction_points == 0
+    assert late.sanction_points == 30
     again = await store.record(step(T0 + 12))
-    assert again.sanction_points == 30
+    assert again.sanction_points == 60
     # when the old entries age out, only what counted since the switch is subtracted
-    totals = await store.totals(SHOP, T0 + 12 + MONTH_S - 1)
+    totals = await store.totals(SHOP, T0 + 3 + MONTH_S)
+    assert totals["enforce"].sanction_points == 60
+    totals = await store.totals(SHOP, T0 + 9 + MONTH_S)
     assert totals["enforce"].sanction_points == 30
+    await store.record(step(T0 + 9 + MONTH_S, violation("abuse", 0)))  # prunes on Redis
     totals = await store.totals(SHOP, T0 + 12 + MONTH_S)
     assert totals["enforce"].sanction_points == 0
     history = await store.history(SHOP, 10)
