@@ -143,10 +143,10 @@ class PlatformFigure:
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """Bot mode, the sanction totals of each mode, the platform's satisfaction figure."""
+    """Bot mode, when it was last switched on, the platform's satisfaction figure."""
 
     bot_mode: BotMode
-    reset_at: float | None  # when bot mode was last switched on (sanction points count since)
+    reset_at: float | None  # when bot mode was last switched on (sanction points count after)
     platform_satisfaction: PlatformFigure | None
 
 
