@@ -11,9 +11,22 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping
 import aiohttp
 from aiohttp import web
 
-from .appkeys import CHECKS, CONFIG, EVENTS, FEEDBACK, HANDOFFS, MESSAGES, PRIVACY, STORE
+from .appkeys import (
+    CHECKS,
+    COMPLIANCE,
+    CONFIG,
+    EVENTS,
+    FEEDBACK,
+    HANDOFFS,
+    MESSAGES,
+    PRIVACY,
+    STORE,
+    WEBHOOKS,
+)
 from .backend import StoreBackend, open_backend
 from .checks import Checks
+from .compliance import routes as compliance_routes
+from .compliance.service import ComplianceService
 from .conversations import routes as conversation_routes
 from .conversations.events import ConversationEvents
 from .conversations.service import MessageService
@@ -64,12 +77,23 @@ def create_app(
         app[STORE] = backend
         app[PRIVACY] = PrivacyService(backend.privacy, lambda: holder.current.shops, cipher, clock)
         app[FEEDBACK] = FeedbackService(backend.feedback, checks, clock)
+        # Its webhooks go out through the notifier the HTTP client context makes (before any
+        # request or sweep can raise an event).
+        app[COMPLIANCE] = ComplianceService(
+            backend.compliance,
+            backend.handoffs,
+            lambda: holder.current.shops,
+            lambda: holder.current.compliance,
+            lambda shop, webhook, body: app[WEBHOOKS].send(shop, webhook, body),
+            clock,
+        )
         app[HANDOFFS] = HandoffService(
             backend.handoffs,
             lambda: holder.current.shops,
             checks,
             events,
             clock,
+            compliance=app[COMPLIANCE],
         )
         yield
         await backend.aclose()
@@ -93,7 +117,7 @@ def create_app(
         async with aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(total=60)
         ) as session:
-            webhooks = WebhookNotifier(session, tasks)
+            webhooks = app[WEBHOOKS] = WebhookNotifier(session, tasks)
             app[MESSAGES] = MessageService(
                 app[STORE].conversations,
                 app[STORE].handoffs,
@@ -102,6 +126,7 @@ def create_app(
                 events,
                 webhooks.handoff_created,
                 clock,
+                compliance=app[COMPLIANCE],
             )
             yield
             await tasks.aclose()
@@ -111,6 +136,19 @@ def create_app(
         stop = asyncio.Event()
         task = asyncio.get_running_loop().create_task(
             app[HANDOFFS].run_sweeper(settings.handoff_sweep_interval_s, stop)
+        )
+        yield
+        stop.set()
+        try:
+            await asyncio.wait_for(task, settings.store_timeout_s * 2 + 1)
+        except TimeoutError:
+            pass  # wait_for has cancelled it
+
+    async def compliance_sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
+        # Service-time warnings and missed answers; each warning is taken by one process.
+        stop = asyncio.Event()
+        task = asyncio.get_running_loop().create_task(
+            app[COMPLIANCE].run_sweeper(settings.handoff_sweep_interval_s, stop)
         )
         yield
         stop.set()
@@ -133,6 +171,7 @@ def create_app(
     app.cleanup_ctx.append(upstream_ctx)
     if settings.handoff_sweep_interval_s > 0:
         app.cleanup_ctx.append(sweeper_ctx)
+        app.cleanup_ctx.append(compliance_sweeper_ctx)
     if settings.loop_lag_report_s > 0:
         app.cleanup_ctx.append(loop_lag_ctx)
     app.add_routes(health)
@@ -140,6 +179,7 @@ def create_app(
     app.add_routes(handoff_routes.routes)
     app.add_routes(privacy_routes.routes)
     app.add_routes(feedback_routes.routes)
+    app.add_routes(compliance_routes.routes)
     return app
 
 

@@ -6,11 +6,13 @@ from aiohttp import web
 
 from .backend import StoreBackend
 from .checks import Checks
+from .compliance.service import ComplianceService
 from .conversations.events import ConversationEvents
 from .conversations.service import MessageService
 from .core.config import ConfigHolder
 from .feedback.service import FeedbackService
 from .handoffs.service import HandoffService
+from .handoffs.webhooks import WebhookNotifier
 from .privacy.service import PrivacyService
 
 CONFIG = web.AppKey("config", ConfigHolder)
@@ -21,3 +23,5 @@ PRIVACY = web.AppKey("privacy", PrivacyService)
 HANDOFFS = web.AppKey("handoffs", HandoffService)
 EVENTS = web.AppKey("events", ConversationEvents)
 FEEDBACK = web.AppKey("feedback", FeedbackService)
+COMPLIANCE = web.AppKey("compliance", ComplianceService)
+WEBHOOKS = web.AppKey("webhooks", WebhookNotifier)

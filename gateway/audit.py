@@ -2,8 +2,10 @@
 
 Reads CSV (the column named answer/text/reply/content/回复/答案, or the only column), JSONL (the
 same field names) or plain text (one answer a line); reports every finding with its line,
-category, severity and action, a summary per category and the 100-point quality score. The exit
-status is 1 when any answer would be blocked or escalated, so it can gate an upload script.
+category, severity and action, a summary per category, the violation points the corpus would
+cost under the shop's compliance policy (the same points the gateway's ledger charges) and the
+100-point quality score (the same as the ledger's). The exit status is 1 when any answer would be
+blocked or escalated, so it can gate an upload script.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from typing import IO, Any
 
 from guardrails import Action, Guardrails, Verdict
 from guardrails.scoring import DEDUCTIONS, deduction, quality_score
+
+from .compliance.points import violations
+from .core.config import CompliancePolicy
 
 ANSWER_FIELDS = ("answer", "text", "reply", "content", "回复", "答案", "话术")
 
@@ -115,13 +120,15 @@ def blocking(audited: list[AuditedAnswer]) -> bool:
     return any(a.verdict.action >= Action.BLOCK for a in audited)
 
 
-def summary(audited: list[AuditedAnswer]) -> dict[str, Any]:
+def summary(audited: list[AuditedAnswer], policy: CompliancePolicy) -> dict[str, Any]:
     answers_by_category: Counter[str] = Counter()
     findings_by_category: Counter[str] = Counter()
+    points_by_category: Counter[str] = Counter()
     rule_of: dict[str, tuple[str, str]] = {}
     for item in audited:
-        for category in {r.finding.category for r in item.verdict.findings}:
-            answers_by_category[category] += 1
+        for violation in violations(item.verdict, policy):
+            answers_by_category[violation.category] += 1
+            points_by_category[violation.category] += violation.points
         for rated in item.verdict.findings:
             findings_by_category[rated.finding.category] += 1
             rule_of[rated.finding.category] = (rated.action.label, rated.severity.label)
@@ -130,10 +137,12 @@ def summary(audited: list[AuditedAnswer]) -> dict[str, Any]:
         "violating_answers": sum(1 for a in audited if a.verdict.findings),
         "blocked_answers": sum(1 for a in audited if a.verdict.action >= Action.BLOCK),
         "quality_score": quality_score(a.verdict for a in audited),
+        "points": sum(points_by_category.values()),
         "categories": {
             category: {
                 "answers": answers_by_category[category],
                 "findings": findings_by_category[category],
+                "points": points_by_category[category],
                 "action": rule_of[category][0],
                 "severity": rule_of[category][1],
             }
@@ -142,7 +151,7 @@ def summary(audited: list[AuditedAnswer]) -> dict[str, Any]:
     }
 
 
-def write_text_report(audited: list[AuditedAnswer], out: IO[str]) -> None:
+def write_text_report(audited: list[AuditedAnswer], policy: CompliancePolicy, out: IO[str]) -> None:
     for item in audited:
         for rated in item.verdict.findings:
             finding = rated.finding
@@ -151,26 +160,32 @@ def write_text_report(audited: list[AuditedAnswer], out: IO[str]) -> None:
                 f"{rated.action.label:<8} {finding.rule} [{finding.start}:{finding.end}] "
                 f"{finding.evidence}\n"
             )
-    report = summary(audited)
+    report = summary(audited, policy)
     out.write("\n")
-    out.write(f"{'category':<12}{'answers':>8}{'findings':>10}  {'action':<9}{'severity':<18}\n")
+    out.write(
+        f"{'category':<12}{'answers':>8}{'findings':>10}{'points':>8}  {'action':<9}"
+        f"{'severity':<18}\n"
+    )
     for category, row in report["categories"].items():
         out.write(
-            f"{category:<12}{row['answers']:>8}{row['findings']:>10}  {row['action']:<9}"
-            f"{row['severity']:<18}\n"
+            f"{category:<12}{row['answers']:>8}{row['findings']:>10}{row['points']:>8}  "
+            f"{row['action']:<9}{row['severity']:<18}\n"
         )
     out.write(
         f"\n{report['answers']} answers, {report['violating_answers']} with findings, "
         f"{report['blocked_answers']} would be blocked or escalated.\n"
+        f"Violation points: {report['points']} (one per category an answer breaks; the shop "
+        f"is warned at {policy.warn_at} and its bot mode suspended at {policy.suspend_at} "
+        "within 30 days)\n"
         f"Quality score: {report['quality_score']}/100 (deductions per violating answer: "
         + ", ".join(f"{s.label} {p}" for s, p in DEDUCTIONS.items())
         + ")\n"
     )
 
 
-def write_json_report(audited: list[AuditedAnswer], out: IO[str]) -> None:
+def write_json_report(audited: list[AuditedAnswer], policy: CompliancePolicy, out: IO[str]) -> None:
     report: Mapping[str, Any] = {
-        **summary(audited),
+        **summary(audited, policy),
         "findings": [
             {"line": item.answer.line, "deduction": deduction(item.verdict), **rated.to_json()}
             for item in audited

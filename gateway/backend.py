@@ -9,6 +9,9 @@ from typing import Any, Protocol, cast
 
 from redis.asyncio.client import Redis
 
+from .compliance.memory import MemoryComplianceStore
+from .compliance.redis import RedisComplianceStore
+from .compliance.store import ComplianceStore
 from .conversations.memory import ConversationRecords, MemoryConversationStore
 from .conversations.redis import RedisConversationStore
 from .conversations.store import ConversationStore
@@ -43,6 +46,9 @@ class StoreBackend(Protocol):
     @property
     def feedback(self) -> FeedbackStore: ...
 
+    @property
+    def compliance(self) -> ComplianceStore: ...
+
     async def ping(self) -> None:
         """Raise ``StoreUnavailable`` when the backend does not answer."""
 
@@ -59,6 +65,7 @@ class MemoryBackend:
         self._handoffs = MemoryHandoffStore(records)
         self._privacy = MemoryPrivacyStore()
         self._feedback = MemoryFeedbackStore()
+        self._compliance = MemoryComplianceStore()
 
     @property
     def conversations(self) -> MemoryConversationStore:
@@ -76,6 +83,10 @@ class MemoryBackend:
     def feedback(self) -> MemoryFeedbackStore:
         return self._feedback
 
+    @property
+    def compliance(self) -> MemoryComplianceStore:
+        return self._compliance
+
     async def ping(self) -> None:
         return None
 
@@ -92,6 +103,7 @@ class RedisBackend:
         self._handoffs = RedisHandoffStore(client, ttl_s)
         self._privacy = RedisPrivacyStore(client)
         self._feedback = RedisFeedbackStore(client)
+        self._compliance = RedisComplianceStore(client)
 
     @classmethod
     def from_url(
@@ -118,6 +130,10 @@ class RedisBackend:
     @property
     def feedback(self) -> RedisFeedbackStore:
         return self._feedback
+
+    @property
+    def compliance(self) -> RedisComplianceStore:
+        return self._compliance
 
     async def ping(self) -> None:
         await guard(cast(Awaitable[Any], self._client.ping()))

@@ -28,6 +28,7 @@ from guardrails import (
     RatedFinding,
     Severity,
     Verdict,
+    scoring,
 )
 from guardrails.similarity import Fingerprint, similar_enough
 from guardrails.similarity import fingerprint as answer_fingerprint
@@ -109,6 +110,16 @@ class Checks:
                 if same + 1 >= needed:
                     return True
         return False
+
+
+# What one violating answer costs the 100-point quality score, by its most severe finding.
+QUALITY_DEDUCTIONS: Mapping[Severity, int] = scoring.DEDUCTIONS
+
+
+def quality_deduction(verdict: Verdict) -> int:
+    """The points this answer takes off the 100-point quality score (0 when clean): the audit
+    command and the compliance ledger score answers with this one function."""
+    return scoring.deduction(verdict)
 
 
 def finding_summary(rated: RatedFinding) -> dict[str, object]:

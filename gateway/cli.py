@@ -132,10 +132,11 @@ def run_audit(args: argparse.Namespace) -> int:
         print(f"cs-gateway audit: {exc}", file=sys.stderr)
         return 2
     try:
+        policy = config.compliance[args.shop]
         if args.format == "json":
-            write_json_report(audited, sys.stdout)
+            write_json_report(audited, policy, sys.stdout)
         else:
-            write_text_report(audited, sys.stdout)
+            write_text_report(audited, policy, sys.stdout)
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (head, less) went away: not an error of the audit.

@@ -61,7 +61,7 @@ def test_guardrails_library_is_pure() -> None:
 # -- the gateway's layout: one folder per domain, each a vertical slice -------------------------
 
 GATEWAY = REPO / "gateway"
-DOMAINS = ("conversations", "handoffs", "privacy", "feedback")
+DOMAINS = ("conversations", "handoffs", "privacy", "feedback", "compliance")
 DOMAIN_FILES = {"__init__.py", "service.py", "store.py", "memory.py", "redis.py", "routes.py"}
 # Where a concrete store of one domain may be imported from outside that domain: the module that
 # assembles the backends, and the handoff store of each backend, whose steps change a ticket and
@@ -206,6 +206,12 @@ STORES = {
         {"entries", "phrases"},
         ("gateway.feedback.memory.MemoryFeedbackStore",
          "gateway.feedback.redis.RedisFeedbackStore"),
+    ),
+    "gateway.compliance.store": (
+        "ComplianceStore",
+        {"standing", "totals", "entries", "history", "ratings", "clocks", "service_times"},
+        ("gateway.compliance.memory.MemoryComplianceStore",
+         "gateway.compliance.redis.RedisComplianceStore"),
     ),
 }  # fmt: skip
 

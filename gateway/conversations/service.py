@@ -20,6 +20,8 @@ import orjson
 from guardrails import Action, Finding, MessageVerdict, RatedFinding, Severity
 
 from ..checks import Checks
+from ..compliance.service import ComplianceService, reference
+from ..compliance.store import BOT
 from ..core.config import ShopConfig
 from ..core.logging import conversation_ref, event, text_hash
 from ..core.types import Clock
@@ -115,6 +117,8 @@ class MessageService:
         events: ConversationEvents,
         on_handoff: Callable[[ShopConfig, str, str, list[str], float], None],
         clock: Clock = time.time,
+        *,
+        compliance: ComplianceService,
     ) -> None:
         self._conversations = conversations
         self._handoffs = handoffs
@@ -123,6 +127,7 @@ class MessageService:
         self._events = events
         self._on_handoff = on_handoff
         self._clock = clock
+        self._compliance = compliance
 
     async def handle(self, shop: ShopConfig, message: ShopperMessage) -> MessageOutcome:
         started = time.perf_counter()
@@ -172,7 +177,16 @@ class MessageService:
                     shop.shop_id, message.conversation_id, message.message_id, outcome.body
                 )
             )
+            # The shopper now waits for a person: the service-time clock runs.
+            await self._compliance.shopper_waiting(shop, message.conversation_id, self._clock())
             return outcome
+
+        bot_mode = await self._compliance.bot_mode(shop)
+        if not bot_mode.enabled:
+            # Bot mode is off (switched off by an admin, or suspended by the sanctions): every
+            # conversation goes straight to a person; the bot is never asked.
+            reason = "bot_suspended" if bot_mode.state == "suspended" else "bot_mode_off"
+            return await self._to_human(shop, message, [reason], (), None)
 
         screened = self._checks.screen_message(shop, message.text)
         if screened.reasons:
@@ -232,7 +246,13 @@ class MessageService:
             return await self._to_human(shop, message, [exc.reason], (), review.sentiment)
         decision.update(upstream_status=answer.status, upstream_ms=round(answer.latency_ms, 2))
 
-        verdict = self._checks.check_answer(shop, answer.text)
+        verdict = await self._compliance.act_on(
+            shop,
+            self._checks.check_answer(shop, answer.text),
+            answer.text,
+            BOT,
+            reference(shop.shop_id, message.conversation_id),
+        )
         findings = verdict.findings
         if verdict.action is Action.ESCALATE:
             return await self._to_human(
@@ -320,6 +340,9 @@ class MessageService:
             conversation=conversation_ref(shop.shop_id, message.conversation_id),
             ticket=escalated.ticket_id,
             reasons=reasons,
+        )
+        await self._compliance.ticket_escalated(
+            shop, escalated.ticket_id, message.conversation_id, escalated.created, at
         )
         if escalated.created:
             self._on_handoff(shop, escalated.ticket_id, message.conversation_id, reasons, at)

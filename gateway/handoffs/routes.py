@@ -8,7 +8,8 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..appkeys import CONFIG, HANDOFFS, STORE
+from ..appkeys import COMPLIANCE, CONFIG, HANDOFFS, STORE
+from ..compliance.service import Urgency
 from ..conversations.store import new_message_id
 from ..core.auth import authorize
 from ..core.config import KeyGrant, Role, ShopConfig
@@ -18,6 +19,7 @@ from .store import Ticket
 routes = web.RouteTableDef()
 BASE = "/v1/shops/{shop_id}/handoffs"
 LAST_MESSAGES = 5
+URGENCY_SCAN = 500  # ordered by urgency, this many tickets of the state are compared
 AGENTS: tuple[Role, ...] = ("agent",)
 
 
@@ -26,6 +28,8 @@ class QueueQuery(BaseModel):
 
     state: Literal["pending", "assigned", "expired"] = "pending"
     limit: int = Field(50, ge=1, le=200)
+    # queue: the state's own order; urgency: the soonest service-time deadline first.
+    order: Literal["queue", "urgency"] = "queue"
 
 
 class ReplyIn(BaseModel):
@@ -55,10 +59,32 @@ def _agent(request: web.Request, roles: Collection[Role] = AGENTS) -> tuple[Shop
     )
 
 
+def urgency_json(due: Urgency | None) -> dict[str, object] | None:
+    if due is None:
+        return None
+    return {
+        "waiting_since": due.waiting_since,
+        "deadline": due.deadline,
+        "clock": due.clock,
+        "waiting": due.waiting,
+        "first_reply_at": due.first_reply_at,
+    }
+
+
+def by_urgency(tickets: list[Ticket], due: dict[str, Urgency]) -> list[Ticket]:
+    """Soonest deadline first; tickets nobody waits on last, oldest first."""
+    never = float("inf")
+    return sorted(
+        tickets,
+        key=lambda t: (due[t.ticket_id].deadline if t.ticket_id in due else never, t.created_at),
+    )
+
+
 async def _with_messages(
-    request: web.Request, shop: ShopConfig, ticket: Ticket
+    request: web.Request, shop: ShopConfig, ticket: Ticket, due: Urgency | None
 ) -> dict[str, object]:
     body = ticket_json(ticket)
+    body["service_time"] = urgency_json(due)
     messages = await request.app[STORE].conversations.read_messages(
         shop.shop_id, ticket.conversation_id, None, 1000
     )
@@ -74,9 +100,19 @@ async def queue(request: web.Request) -> web.Response:
     """Waiting tickets oldest first, each with its reasons and the conversation's last messages."""
     shop, _ = _agent(request, {"agent", "admin"})
     query = validate_query(QueueQuery, dict(request.query))
-    tickets = await request.app[HANDOFFS].tickets(shop, query.state, query.limit)
+    urgent = query.order == "urgency"
+    scan = max(query.limit, URGENCY_SCAN) if urgent else query.limit
+    tickets = await request.app[HANDOFFS].tickets(shop, query.state, scan)
+    due = await request.app[COMPLIANCE].urgencies(shop, tickets)
+    if urgent:
+        tickets = by_urgency(tickets, due)[: query.limit]
     return json_response(
-        {"tickets": [await _with_messages(request, shop, ticket) for ticket in tickets]}
+        {
+            "tickets": [
+                await _with_messages(request, shop, ticket, due.get(ticket.ticket_id))
+                for ticket in tickets
+            ]
+        }
     )
 
 
@@ -84,7 +120,8 @@ async def queue(request: web.Request) -> web.Response:
 async def one(request: web.Request) -> web.Response:
     shop, _ = _agent(request, {"agent", "admin"})
     ticket = await request.app[HANDOFFS].ticket(shop, request.match_info["ticket_id"])
-    return json_response(await _with_messages(request, shop, ticket))
+    due = await request.app[COMPLIANCE].urgencies(shop, [ticket])
+    return json_response(await _with_messages(request, shop, ticket, due.get(ticket.ticket_id)))
 
 
 @routes.post(BASE + "/{ticket_id}/claim")

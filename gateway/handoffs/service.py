@@ -20,6 +20,8 @@ from typing import Any
 from guardrails import Action, RatedFinding, Verdict
 
 from ..checks import Checks, finding_summary
+from ..compliance.service import ComplianceService, ticket_reference
+from ..compliance.store import agent_author
 from ..conversations.events import ConversationEvents
 from ..core.config import ShopConfig, ShopRegistry
 from ..core.errors import Conflict, GatewayError, NotFound
@@ -84,7 +86,10 @@ class HandoffService:
         checks: Checks,
         events: ConversationEvents,
         clock: Clock = time.time,
+        *,
+        compliance: ComplianceService,
     ) -> None:
+        self._compliance = compliance
         self._store = store
         self._shops = shops
         self._checks = checks
@@ -114,17 +119,22 @@ class HandoffService:
     ) -> SentReply:
         # The same seam as the bot's answers, failing closed the same way: a reply the check
         # escalates (or cannot check) is held, like one it blocks.
-        verdict = self._checks.check_answer(shop, text)
+        verdict = await self._compliance.act_on(
+            shop, self._checks.check_answer(shop, text), text, agent_author(agent),
+            ticket_reference(ticket_id),
+        )  # fmt: skip
         rules = [rated.finding.rule for rated in verdict.findings]
         if verdict.action >= Action.BLOCK:
             event(log, "handoff.reply_blocked", shop=shop.shop_id, ticket=ticket_id, rules=rules)
             raise ReplyBlocked.held(verdict)
+        at = self._clock()
         with _translated(ticket_id):
             cursor = await self._store.agent_reply(
                 AgentReply(shop.shop_id, ticket_id, agent, message_id, verdict.text,
-                           self._clock(), shop.escalation.agent_idle_timeout_s)
+                           at, shop.escalation.agent_idle_timeout_s)
             )  # fmt: skip
         ticket = await self.ticket(shop, ticket_id)
+        await self._compliance.agent_answered(shop, ticket, at)
         self._events.notify(shop.shop_id, ticket.conversation_id)
         event(log, "handoff.replied", shop=shop.shop_id, ticket=ticket_id, agent=agent,
               action=verdict.action.label, rules=rules)  # fmt: skip

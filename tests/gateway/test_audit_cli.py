@@ -63,6 +63,24 @@ def test_jsonl_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert set(report["categories"]) == {"messenger", "ad_law"}
 
 
+def test_points_are_the_ledgers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The audit prices a corpus with the shop's compliance policy, as the ledger does: once per
+    category an answer breaks (two phone numbers in one answer are one violation)."""
+    corpus = tmp_path / "answers.txt"
+    corpus.write_text(
+        "加我微信 abc12345 送小样\n电话13800138000或13900139000\n本品是国家级产品\n", "utf-8"
+    )
+    status, out, _ = run(["--shop", "demo", "--format", "json", str(corpus)], capsys)
+    report = json.loads(out)
+    assert report["points"] == 30 + 30 + 10  # messenger, phone (general), ad_law (general)
+    assert report["categories"]["phone"] == {
+        "answers": 1, "findings": 2, "points": 30, "action": "block", "severity": "general",
+    }  # fmt: skip
+    assert report["quality_score"] == 85
+    status, out, _ = run(["--shop", "demo", str(corpus)], capsys)
+    assert "Violation points: 70" in out and "warned at 60" in out
+
+
 def test_clean_corpus_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     corpus = tmp_path / "answers.txt"
     corpus.write_text("亲，现货48小时内发货\n支持七天无理由退换\n", "utf-8")

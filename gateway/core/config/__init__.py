@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from .compile import ExtraPhrases
+from .compliance import CompliancePolicy
 from .settings import GatewaySettings, load_settings, process_environ
 from .shops import KeyGrant, Role, ShopConfig, ShopRegistry
 from .snapshot import ConfigHolder, LoadedConfig, PhraseSource, load_config
 
 __all__ = [
+    "CompliancePolicy",
     "ConfigError",
     "ConfigHolder",
     "ExtraPhrases",

@@ -137,8 +137,11 @@ class EscalationConfig(Strict):
     # human takes over; 2 = the second identical answer escalates. 0 turns repeat detection off.
     repeated_answers: int = Field(2, ge=0, le=20)
     repeat_similarity: float = Field(0.9, gt=0, le=1)
-    queue_timeout_s: float = Field(600, ge=1, le=7 * 24 * 3600)
-    agent_idle_timeout_s: float = Field(300, ge=1, le=24 * 3600)
+    # Unset: the platform preset's (compliance.service_time in config/platforms/<platform>.yaml),
+    # in line with its service-time windows; the values here are the defaults of a shop whose
+    # file is read without its preset.
+    queue_timeout_s: float = Field(180, ge=1, le=7 * 24 * 3600)
+    agent_idle_timeout_s: float = Field(120, ge=1, le=24 * 3600)
     webhook: WebhookConfig | None = None
 
     @model_validator(mode="after")
@@ -215,6 +218,65 @@ class PlatformPoolConfig(Strict):
         return self
 
 
+ComplianceMode = Literal["enforce", "monitor", "off"]
+Score = Literal[1, 2, 3, 4, 5]
+PointsValue = Annotated[int, Field(ge=0, le=10_000)]
+
+
+class SeverityPoints(Strict):
+    """Violation points by severity; in a shop file each one unset keeps the platform's."""
+
+    minor: PointsValue | None = None
+    general: PointsValue | None = None
+    serious: PointsValue | None = None
+    especially_serious: PointsValue | None = None
+
+
+class SanctionsConfig(Strict):
+    """Points (bot answers, the last 30 days, since bot mode was last switched on) at which the
+    shop is warned, and at which its bot mode is suspended."""
+
+    warn_at: int | None = Field(None, ge=1, le=100_000)
+    suspend_at: int | None = Field(None, ge=1, le=100_000)
+
+
+class SatisfactionConfig(Strict):
+    """The opening gate: the shop's human satisfaction over the last 30 days."""
+
+    threshold: float | None = Field(None, ge=0, le=1)
+    satisfied_scores: list[Score] | None = Field(None, min_length=1)
+    # Fewer ratings than this in 30 days: no figure from ratings (the platform's may stand in).
+    min_ratings: int | None = Field(None, ge=1, le=100_000)
+
+
+class ServiceTimeConfig(Strict):
+    """How fast a person must answer: the first reply of a ticket, and every shopper message
+    in a human-owned conversation; a ticket is warned of at ``warn_fraction`` of its window."""
+
+    first_reply_s: float | None = Field(None, gt=0, le=24 * 3600)
+    answer_window_s: float | None = Field(None, gt=0, le=24 * 3600)
+    warn_fraction: float | None = Field(None, gt=0, lt=1)
+
+
+class ShopComplianceConfig(Strict):
+    """The shop's rollout mode and its changes to the platform's compliance preset."""
+
+    mode: ComplianceMode = "enforce"
+    points: dict[str, SeverityPoints] = Field(default_factory=dict)
+    sanctions: SanctionsConfig = Field(default_factory=SanctionsConfig)
+    satisfaction: SatisfactionConfig = Field(default_factory=SatisfactionConfig)
+    service_time: ServiceTimeConfig = Field(default_factory=ServiceTimeConfig)
+    # Where compliance.warned / compliance.suspended go; unset: escalation.webhook.
+    webhook: WebhookConfig | None = None
+
+    @model_validator(mode="after")
+    def _unique_scores(self) -> ShopComplianceConfig:
+        scores = self.satisfaction.satisfied_scores or []
+        if len(scores) != len(set(scores)):
+            raise ValueError("satisfaction.satisfied_scores: a score is listed twice")
+        return self
+
+
 class ShopConfig(Strict):
     shop_id: str = Field(pattern=SHOP_ID_PATTERN)
     platform: Platform
@@ -225,6 +287,7 @@ class ShopConfig(Strict):
     guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig)
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     privacy: PrivacyConfig | None = None
+    compliance: ShopComplianceConfig = Field(default_factory=ShopComplianceConfig)
 
     @model_validator(mode="after")
     def _unique_key_ids(self) -> ShopConfig:

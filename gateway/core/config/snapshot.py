@@ -16,6 +16,7 @@ from guardrails.escalation import MessageScreen
 from ..errors import ConfigError, StoreUnavailable
 from ..logging import event
 from .compile import ExtraPhrases, compile_guardrails, compile_screen
+from .compliance import CompliancePolicy, compile_compliance
 from .settings import GatewaySettings
 from .shops import ShopRegistry, load_shops
 
@@ -37,6 +38,7 @@ class LoadedConfig:
     loaded_at: float
     # The phrases from outside the files compiled into ``guardrails``, per shop.
     extra_phrases: Mapping[str, ExtraPhrases] = field(default_factory=dict)
+    compliance: Mapping[str, CompliancePolicy] = field(default_factory=dict)
 
 
 def load_config(
@@ -60,13 +62,16 @@ def compile_config(
     """The snapshot of shops already read: their guardrails (with ``extra_phrases``) and the
     message screen. Blocking, like ``load_config``."""
     extra = dict(extra_phrases or {})
+    guardrails = compile_guardrails(config_dir, shops.shops, extra)
+    shops, compliance = compile_compliance(config_dir, shops)
     return LoadedConfig(
         shops=shops,
-        guardrails=compile_guardrails(config_dir, shops.shops, extra),
+        guardrails=guardrails,
         screen=compile_screen(config_dir, shops.shops, model_cache),
         source=config_dir,
         loaded_at=time.time(),
         extra_phrases=extra,
+        compliance=compliance,
     )
 
 
