@@ -54,7 +54,7 @@ _FEATURE_AFTER = re.compile(
     "支付|付款|付|钱包|零钱|红包|登录|登陆|消息|提醒|通知|语音|视频通话|运动|扫码支付|小程序码?|绑定|"
     "授权|分享|读书|提现|朋友圈|聊天记录|表情|聊天里|聊天中|里收到|中收到|聊天收到|文件"
 )
-_FEATURE_BEFORE = re.compile("(?:接收|收到|同步|支持|兼容|显示|查看)$")
+_FEATURE_BEFORE = re.compile("(?:接收|收到|同步|支持|兼容|显示|查看|分享给|分享到|转发给|转发到)$")
 
 
 # Cheap test first: every pattern contains one of the names, standing alone where it is Latin
@@ -100,7 +100,7 @@ class MessengerDetector:
         """微信支付, 接收微信消息: the name of a feature, not a contact."""
         return (
             _FEATURE_AFTER.match(compact, end) is not None
-            or _FEATURE_BEFORE.search(compact, max(0, start - 2), start) is not None
+            or _FEATURE_BEFORE.search(compact, max(0, start - 3), start) is not None
         )
 
     def _accept(

@@ -124,7 +124,7 @@ _DIRECTIONS = re.compile(
 _NOT_OURS = re.compile(
     r"驿站|快递柜|丰巢|菜鸟|自提点|快递点|网点|收货地址|您的地址|你的地址|退货地址|上门安装|上门取件|"
     r"上门服务|上门维修|上门测量|师傅上门|快递员|抖音商城|京东商城|快手小店|抖店|店铺首页|直播间|客服窗口|"
-    r"对话窗口|聊天窗口|线上店|网店"
+    r"对话窗口|聊天窗口|线上店|网店|找附近|刻字店|维修店|修理店|药店|便利店|超市"
 )
 # An address the platform's after-sale flow gives for a return is not a store of ours.
 _RETURN_FLOW = re.compile(r"退货|寄回|退回|售后页面|售后申请|申请售后|退换")
