@@ -246,7 +246,8 @@ class Frustration:
         current = state if isinstance(state, FrustrationState) else FrustrationState.parse(state)
         cues = message_cues(message, self._normalizer)
         score = self.score(current, cues, sentiment)
-        pressure = min(current.pressure * self.weights.decay + cues.total, MAX_PRESSURE)
+        # Rounded as stored, so a state read back from its string scores the next message alike.
+        pressure = round(min(current.pressure * self.weights.decay + cues.total, MAX_PRESSURE), 3)
         return FrustrationState(current.turns + 1, pressure), score >= self.threshold
 
     def score(

@@ -104,7 +104,10 @@ class Fingerprint:
 def canonical(text: str, normalizer: Normalizer | None = None) -> str:
     """The text two answers are compared on: shadow letters, digits and ideographs only. An answer
     with none of those (emoji only) keeps its shadow without whitespace, so it equals itself."""
-    shadow = (normalizer or default_normalizer())(text).shadow
+    return _canonical_shadow((normalizer or default_normalizer())(text).shadow)
+
+
+def _canonical_shadow(shadow: str) -> str:
     words = _NOT_A_WORD.sub("", shadow)
     return words or "".join(shadow.split())
 
@@ -274,7 +277,7 @@ def meaning_fingerprint(text: str, normalizer: Normalizer | None = None) -> str:
 
 def make_meaning_fingerprint(text: str, normalizer: Normalizer | None = None) -> MeaningFingerprint:
     shadow = (normalizer or default_normalizer())(text).shadow
-    value = canonical(text, normalizer)
+    value = _canonical_shadow(shadow)  # r1's canonical text, from the same normalisation
     digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).hexdigest()
     facts = find_facts(shadow)
     hashes = sorted({_fact_hash(fact.key) for fact in facts})[:MAX_FACTS]

@@ -39,6 +39,7 @@ from ..escalation import DEFAULT_POLICY, HUMAN_REQUEST, SENSITIVE, MessageScreen
 from ..frustration import (
     FRUSTRATION,
     MAX_LENGTH,
+    MAX_PRESSURE,
     MAX_TURN,
     NEGATIVE_BELOW,
     SHIPPED_WEIGHTS,
@@ -416,7 +417,7 @@ def message_rows(
             else:
                 label = 0 if number < wanted else None
             yield row, label
-            pressure = pressure * decay + cues.total
+            pressure = round(min(pressure * decay + cues.total, MAX_PRESSURE), 3)
 
 
 def fit_weights(
