@@ -26,6 +26,10 @@ Similarity to the shopper's earlier messages and the bot's previous answer were 
 and did not help out of fold; a restated question shows in its wording (我问的是, 说了三遍). The
 sentiment score only opens the length gate: a failing scorer (None) leaves the cues to decide.
 
+The reason it escalates for is ``frustration`` (``FRUSTRATION``), a new name rather than
+``negative_conversation``, whose rule (two negative scores in a row) it replaces: a handover
+ticket then says which rule decided.
+
 The state is a small value the gateway keeps per conversation as a string
 (``FrustrationState.to_str``, ``f1:<turns>:<pressure>``); a damaged string reads as a fresh state.
 """
