@@ -178,17 +178,17 @@ class FrustrationWeights:
 
 # Fitted on the train writers' conversations (evaluate_conversations --fit); rounded.
 SHIPPED_WEIGHTS = FrustrationWeights(
-    repeat=0.6,
+    repeat=0.61,
     wait=0.63,
     promise=0.04,
-    demand=0.03,
-    accuse=1.2,
+    demand=0.02,
+    accuse=1.19,
     emotion=0.55,
     emphasis=0.42,
-    length=2.43,
+    length=2.44,
     pressure=0.47,
-    turn=0.78,
-    bias=-9.72,
+    turn=0.79,
+    bias=-9.76,
 )
 THRESHOLD = -0.2
 
